@@ -1,0 +1,22 @@
+package dev.dormouse.core;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/** A whole, validated config file. Build it with {@link ConfigLoader}. */
+public record DormouseConfig(Path source, ServerConfig server, List<TlsCertificate> certificates,
+        List<ProviderConfig> providers, List<NotificationConfig> notifications, RuntimeConfig runtime,
+        List<RouteConfig> routes) {
+
+    public DormouseConfig {
+        certificates = List.copyOf(certificates);
+        providers = List.copyOf(providers);
+        notifications = List.copyOf(notifications);
+        routes = List.copyOf(routes);
+    }
+
+    public Optional<RouteConfig> route(String name) {
+        return routes.stream().filter(r -> r.name().equals(name)).findFirst();
+    }
+}

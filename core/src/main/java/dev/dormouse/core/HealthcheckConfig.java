@@ -1,0 +1,22 @@
+package dev.dormouse.core;
+
+import java.time.Duration;
+
+/**
+ * A route's {@code healthcheck:} block, merged over {@code defaults.healthcheck}. The path is also the
+ * readiness probe of a waking route.
+ *
+ * @param path HTTP path probed; optional, default {@code /}
+ * @param interval time between checks; optional, default {@code 30s}
+ * @param timeout bound on one check; optional, default {@code 10s}
+ * @param retries consecutive failures before a route is unhealthy; optional, default 3
+ * @param method HTTP method, GET or HEAD; optional, default GET
+ * @param insecureSkipVerify accept any TLS certificate of an https target; optional, default false
+ * @param disable no periodic checks; optional, default false
+ */
+public record HealthcheckConfig(String path, Duration interval, Duration timeout, int retries, String method,
+        boolean insecureSkipVerify, boolean disable) {
+
+    public static final HealthcheckConfig DEFAULT =
+            new HealthcheckConfig("/", Duration.ofSeconds(30), Duration.ofSeconds(10), 3, "GET", false, false);
+}

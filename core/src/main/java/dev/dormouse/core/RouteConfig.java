@@ -1,0 +1,39 @@
+package dev.dormouse.core;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * One entry under {@code routes:}, with defaults applied.
+ *
+ * @param name unique route name, {@code [a-z0-9-]}; required
+ * @param hosts Host values matched exactly or as {@code *.domain}; required for HTTP routes
+ * @param target upstream URL, {@code http|https|h2c|tcp|udp://host:port}; required
+ * @param listen stream listener {@code tcp://[host]:port} or {@code udp://[host]:port}; stream routes only
+ * @param container the container that sleeps and wakes; optional (a route without one is a plain proxy)
+ * @param idle the idle watcher settings; meaningful only with a container
+ * @param healthcheck health check and readiness probe settings
+ * @param retention opt-in TTL removal of the stopped container; optional
+ */
+public record RouteConfig(String name, List<String> hosts, URI target, Optional<URI> listen,
+        Optional<ContainerRef> container, IdleConfig idle, HealthcheckConfig healthcheck, Optional<Duration> retention) {
+
+    public RouteConfig {
+        hosts = List.copyOf(hosts);
+    }
+
+    /** True for tcp and udp routes. */
+    public boolean isStream() {
+        String s = target.getScheme();
+        return "tcp".equals(s) || "udp".equals(s);
+    }
+
+    /** Value equality that also compares regexes by their source. */
+    public boolean sameAs(RouteConfig o) {
+        return name.equals(o.name) && hosts.equals(o.hosts) && target.equals(o.target) && listen.equals(o.listen)
+                && container.equals(o.container) && idle.sameAs(o.idle) && healthcheck.equals(o.healthcheck)
+                && retention.equals(o.retention);
+    }
+}

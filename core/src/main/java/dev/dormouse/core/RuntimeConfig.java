@@ -1,0 +1,12 @@
+package dev.dormouse.core;
+
+import java.time.Duration;
+
+/**
+ * The {@code runtime:} block.
+ *
+ * @param inspectInterval how often running containers are inspected; optional, default {@code 30s}
+ * @param reconcileInterval how often records are reconciled with the providers; optional, default {@code 5m}
+ * @param cleanupInterval how often expired stopped containers are looked for; optional, default {@code 1h}
+ */
+public record RuntimeConfig(Duration inspectInterval, Duration reconcileInterval, Duration cleanupInterval) {}

@@ -1,0 +1,36 @@
+package dev.dormouse.core.spi;
+
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * One observation of a container.
+ *
+ * @param id the provider's id (Docker: full container id); empty when missing
+ * @param name the container's name without a leading slash
+ * @param status running, paused, stopped or missing
+ * @param health the container's own health check state
+ * @param image image reference, empty when unknown
+ * @param restartCount restarts done by the engine's restart policy
+ * @param exitCode last exit code, 0 when never exited
+ * @param startedAt when the container last started, if known
+ * @param labels the container's labels
+ * @param address an address the container can be reached at, empty when unknown (host network)
+ */
+public record ContainerState(String id, String name, ContainerStatus status, ContainerHealth health, String image,
+        int restartCount, int exitCode, Optional<Instant> startedAt, Map<String, String> labels, String address) {
+
+    public ContainerState {
+        labels = Map.copyOf(labels);
+    }
+
+    public static ContainerState missing(String name) {
+        return new ContainerState("", name, ContainerStatus.MISSING, ContainerHealth.NONE, "", 0, 0, Optional.empty(), Map.of(), "");
+    }
+
+    /** Running and not failing its own health check (a container without one counts as healthy). */
+    public boolean runningHealthy() {
+        return status == ContainerStatus.RUNNING && (health == ContainerHealth.NONE || health == ContainerHealth.HEALTHY);
+    }
+}

@@ -1,0 +1,44 @@
+package dev.dormouse.core.spi;
+
+import java.time.Duration;
+import java.util.function.Consumer;
+
+/**
+ * One configured container backend. Calls block; callers use virtual threads. Containers are named by
+ * the id part of their {@link dev.dormouse.core.ContainerRef} (Docker: name or id).
+ * Every failure is a {@link ProviderException} naming the provider, the container and the backend's message.
+ */
+public interface Provider extends AutoCloseable {
+    /** The configured name. */
+    String name();
+
+    /** The provider kind, {@code docker} or {@code proxmox}. */
+    String kind();
+
+    /** Current state; {@link ContainerStatus#MISSING} when the container does not exist. */
+    ContainerState inspect(String container);
+
+    void start(String container);
+
+    /** Stops gracefully with {@code signal}, killing after {@code timeout}. */
+    void stop(String container, String signal, Duration timeout);
+
+    void kill(String container, String signal);
+
+    void pause(String container);
+
+    void unpause(String container);
+
+    /** Removes a stopped container. */
+    void remove(String container);
+
+    /**
+     * Delivers every container event of this provider to {@code listener} until the returned handle is
+     * closed, reconnecting after failures; a {@link ContainerEvent.Action#RESYNC} event follows each
+     * reconnect. The listener must not block.
+     */
+    AutoCloseable subscribe(Consumer<ContainerEvent> listener);
+
+    @Override
+    void close();
+}

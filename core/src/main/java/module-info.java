@@ -1,0 +1,10 @@
+/** Config model, YAML loading and validation, durations, route model and the provider SPI. */
+module dev.dormouse.core {
+    requires com.fasterxml.jackson.dataformat.yaml;
+    requires com.fasterxml.jackson.core;
+
+    exports dev.dormouse.core;
+    exports dev.dormouse.core.spi;
+
+    uses dev.dormouse.core.spi.ProviderFactory;
+}

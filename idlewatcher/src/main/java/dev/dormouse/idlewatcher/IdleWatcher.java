@@ -1,0 +1,52 @@
+package dev.dormouse.idlewatcher;
+
+import dev.dormouse.core.RouteConfig;
+import dev.dormouse.core.spi.OpSource;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+
+/**
+ * The sleep/wake handle of one route with a container. All methods are safe from any thread and none
+ * blocks: the request path calls {@link #isReady()}, {@link #requestStarted()} and {@link #requestEnded()}
+ * on every request, so they are a few volatile reads and writes.
+ */
+public interface IdleWatcher {
+    /** The route's name. */
+    String route();
+
+    RouteConfig config();
+
+    RouteState state();
+
+    /** Same as {@code state() == READY}, cheaper. */
+    boolean isReady();
+
+    /**
+     * Wakes the route, dependencies first; concurrent callers share one wake, which goes on when a caller
+     * gives up and is bounded by {@code wake_timeout}. Completes when ready, or exceptionally with
+     * {@link WakeFailedException}. Completes at once when already ready.
+     */
+    CompletableFuture<Void> wake(OpSource source);
+
+    /** Puts the route to sleep now with its stop method (admin action). */
+    CompletableFuture<Void> sleep(OpSource source);
+
+    /** A request, WebSocket, SSE or stream session began: restarts the idle timer and counts it open. */
+    void requestStarted();
+
+    /** The matching end of {@link #requestStarted()}: restarts the idle timer. */
+    void requestEnded();
+
+    /** Traffic on an open session: restarts the idle timer. */
+    void touch();
+
+    /**
+     * Subscribes to wake events: first the history of the current (or last) wake, then each new event.
+     * The listener runs on the publishing thread and must not block. Close the handle to unsubscribe.
+     */
+    AutoCloseable subscribe(Consumer<WakeEvent> listener);
+
+    /** The last wake's error, empty when it succeeded or none was tried. */
+    Optional<String> lastError();
+}
