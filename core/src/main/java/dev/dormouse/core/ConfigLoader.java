@@ -39,6 +39,12 @@ public final class ConfigLoader {
     private final String file;
     private final Path baseDir;
     private final List<ConfigProblem> problems = new ArrayList<>();
+    /** Routes whose container reference was already reported as bad; not reported again as missing. */
+    private final Set<String> brokenContainers = new HashSet<>();
+    /** Index under {@code routes:} of the first route with each name. */
+    private final Map<String, Integer> routeIndex = new HashMap<>();
+    private final List<Integer> indexOfRoute = new ArrayList<>();
+    private int currentIndex;
 
     private ConfigLoader(String file, Path baseDir) {
         this.file = file;
@@ -159,8 +165,12 @@ public final class ConfigLoader {
         List<RouteConfig> routes = new ArrayList<>();
         for (int i = 0; i < routeNodes.size(); i++) {
             String p = "routes[" + i + "]";
+            currentIndex = i;
             RouteConfig r = route(routeNodes.get(i), p, providerCfgs, defIdle, defHealth);
-            if (r != null) routes.add(r);
+            if (r != null) {
+                routes.add(r);
+                indexOfRoute.add(i);
+            }
         }
         top.finish();
         checkRoutes(routes, routeNodes, top);
@@ -195,7 +205,8 @@ public final class ConfigLoader {
             else hosts.add(h);
         }
         Optional<ContainerRef> container = Optional.empty();
-        if (r.has("container")) {
+        boolean hasContainer = r.has("container");
+        if (hasContainer) {
             String c = r.string("container", "");
             try {
                 container = Optional.of(parseContainer(c, providers));
@@ -250,13 +261,14 @@ public final class ConfigLoader {
         if (r.has("retention")) {
             Duration d = r.duration("retention", Duration.ZERO);
             if (d.isPositive()) retention = Optional.of(d);
-            if (container.isEmpty()) r.problem("retention", "needs a container");
+            if (!hasContainer) r.problem("retention", "needs a container");
         }
-        if (container.isEmpty() && r.has("idlewatcher")) {
+        if (!hasContainer && r.has("idlewatcher")) {
             r.problem("idlewatcher", "needs a container to put to sleep");
         }
         r.finish();
         if (name == null || target == null) return null;
+        if (hasContainer && container.isEmpty()) brokenContainers.add(name);
         return new RouteConfig(name, hosts, target, listen, container, idleCfg, hcCfg, retention);
     }
 
@@ -306,8 +318,9 @@ public final class ConfigLoader {
         Map<String, Integer> nameIndex = new HashMap<>();
         Map<String, String> hostOwner = new HashMap<>();
         Map<String, String> listenOwner = new HashMap<>();
-        for (RouteConfig r : routes) {
-            int i = indexOf(nodes, r.name());
+        for (int k = 0; k < routes.size(); k++) {
+            RouteConfig r = routes.get(k);
+            int i = indexOfRoute.get(k);
             if (nameIndex.putIfAbsent(r.name(), i) != null) {
                 top.problemAtNode(nodes.get(i), "routes[" + i + "].name",
                         "duplicate route name '" + r.name() + "' (also routes[" + nameIndex.get(r.name()) + "])");
@@ -325,25 +338,27 @@ public final class ConfigLoader {
         }
         Map<String, RouteConfig> byName = new LinkedHashMap<>();
         routes.forEach(r -> byName.putIfAbsent(r.name(), r));
-        for (RouteConfig r : routes) {
-            int i = indexOf(nodes, r.name());
+        for (int k = 0; k < routes.size(); k++) {
+            RouteConfig r = routes.get(k);
+            int i = indexOfRoute.get(k);
             for (String dep : r.idle().dependsOn()) {
                 RouteConfig d = byName.get(dep);
                 if (d == null) {
                     top.problemAtNode(nodes.get(i), "routes[" + i + "].idlewatcher.depends_on", "unknown route '" + dep + "'");
-                } else if (d.container().isEmpty()) {
+                } else if (d.container().isEmpty() && !brokenContainers.contains(dep)) {
                     top.problemAtNode(nodes.get(i), "routes[" + i + "].idlewatcher.depends_on", "route '" + dep + "' has no container to wake");
                 }
             }
-            if (!r.idle().dependsOn().isEmpty() && r.container().isEmpty()) {
+            if (!r.idle().dependsOn().isEmpty() && r.container().isEmpty() && !brokenContainers.contains(r.name())) {
                 top.problemAtNode(nodes.get(i), "routes[" + i + "].idlewatcher.depends_on", "needs a container on this route");
             }
         }
         Set<String> reported = new HashSet<>();
-        for (RouteConfig r : byName.values()) {
+        for (int k = 0; k < routes.size(); k++) {
+            RouteConfig r = routes.get(k);
             List<String> cycle = findCycle(r.name(), byName, new ArrayList<>(), new HashSet<>());
-            if (cycle != null && reported.add(String.join(",", cycle.stream().sorted().toList()))) {
-                int i = indexOf(nodes, r.name());
+            if (cycle != null && reported.add(String.join(",", cycle.subList(1, cycle.size()).stream().sorted().toList()))) {
+                int i = indexOfRoute.get(k);
                 top.problemAtNode(nodes.get(i), "routes[" + i + "].idlewatcher.depends_on",
                         "dependency cycle: " + String.join(" -> ", cycle));
             }
@@ -366,16 +381,6 @@ public final class ConfigLoader {
         stack.remove(stack.size() - 1);
         done.add(at);
         return null;
-    }
-
-    private static int indexOf(List<Node> nodes, String routeName) {
-        for (int i = 0; i < nodes.size(); i++) {
-            if (nodes.get(i) instanceof MapNode m && m.entries().get("name") != null
-                    && m.entries().get("name").value() instanceof Scalar s && routeName.equals(s.value())) {
-                return i;
-            }
-        }
-        return 0;
     }
 
     // ---------------------------------------------------------------- value parsers (also used for labels)

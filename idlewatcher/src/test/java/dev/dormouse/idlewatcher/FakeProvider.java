@@ -1,0 +1,109 @@
+package dev.dormouse.idlewatcher;
+
+import dev.dormouse.core.spi.ContainerEvent;
+import dev.dormouse.core.spi.ContainerHealth;
+import dev.dormouse.core.spi.ContainerState;
+import dev.dormouse.core.spi.ContainerStatus;
+import dev.dormouse.core.spi.Provider;
+import dev.dormouse.core.spi.ProviderException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+
+/** An in-memory provider: containers are map entries, every action is recorded, events can be injected. */
+final class FakeProvider implements Provider {
+    final Map<String, ContainerStatus> status = new ConcurrentHashMap<>();
+    final Map<String, ContainerHealth> health = new ConcurrentHashMap<>();
+    final List<String> actions = new CopyOnWriteArrayList<>();
+    final List<Consumer<ContainerEvent>> listeners = new CopyOnWriteArrayList<>();
+    volatile boolean failStart;
+
+    void add(String name, ContainerStatus s) {
+        status.put(name, s);
+    }
+
+    long count(String action) {
+        return actions.stream().filter(action::equals).count();
+    }
+
+    /** Changes a container as if done outside dormouse and tells subscribers. */
+    void external(String name, ContainerStatus s, ContainerEvent.Action a) {
+        if (s == ContainerStatus.MISSING) status.remove(name);
+        else status.put(name, s);
+        ContainerEvent ev = new ContainerEvent("local", "id-" + name, name, a, Instant.now(), Map.of());
+        listeners.forEach(l -> l.accept(ev));
+    }
+
+    @Override
+    public String name() {
+        return "local";
+    }
+
+    @Override
+    public String kind() {
+        return "docker";
+    }
+
+    @Override
+    public ContainerState inspect(String c) {
+        ContainerStatus s = status.get(c);
+        if (s == null) return ContainerState.missing(c);
+        return new ContainerState("id-" + c, c, s, health.getOrDefault(c, ContainerHealth.NONE), "img", 0, 0,
+                Optional.empty(), Map.of(), "");
+    }
+
+    private void act(String c, String action, ContainerStatus from, ContainerStatus to) {
+        actions.add(action + " " + c);
+        if (!status.containsKey(c)) throw new ProviderException(ProviderException.Reason.NOT_FOUND, "no such container " + c);
+        status.put(c, to);
+    }
+
+    @Override
+    public void start(String c) {
+        if (failStart) {
+            actions.add("start " + c);
+            throw new ProviderException(ProviderException.Reason.FAILED, "docker local: start container '" + c + "': boom");
+        }
+        act(c, "start", ContainerStatus.STOPPED, ContainerStatus.RUNNING);
+    }
+
+    @Override
+    public void stop(String c, String signal, Duration timeout) {
+        act(c, "stop", ContainerStatus.RUNNING, ContainerStatus.STOPPED);
+    }
+
+    @Override
+    public void kill(String c, String signal) {
+        act(c, "kill", ContainerStatus.RUNNING, ContainerStatus.STOPPED);
+    }
+
+    @Override
+    public void pause(String c) {
+        act(c, "pause", ContainerStatus.RUNNING, ContainerStatus.PAUSED);
+    }
+
+    @Override
+    public void unpause(String c) {
+        act(c, "unpause", ContainerStatus.PAUSED, ContainerStatus.RUNNING);
+    }
+
+    @Override
+    public void remove(String c) {
+        act(c, "remove", ContainerStatus.STOPPED, ContainerStatus.MISSING);
+        status.remove(c);
+    }
+
+    @Override
+    public AutoCloseable subscribe(Consumer<ContainerEvent> listener) {
+        listeners.add(listener);
+        return () -> listeners.remove(listener);
+    }
+
+    @Override
+    public void close() {}
+}
