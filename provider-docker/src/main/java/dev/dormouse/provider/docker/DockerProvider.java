@@ -1,0 +1,308 @@
+package dev.dormouse.provider.docker;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.async.ResultCallback;
+import com.github.dockerjava.api.command.EventsCmd;
+import com.github.dockerjava.api.exception.DockerException;
+import com.github.dockerjava.api.exception.NotFoundException;
+import com.github.dockerjava.api.exception.NotModifiedException;
+import com.github.dockerjava.api.model.Event;
+import com.github.dockerjava.api.model.EventType;
+import com.github.dockerjava.core.DefaultDockerClientConfig;
+import com.github.dockerjava.core.DockerClientConfig;
+import com.github.dockerjava.core.DockerClientImpl;
+import com.github.dockerjava.zerodep.ZerodepDockerHttpClient;
+import dev.dormouse.core.DockerProviderConfig;
+import dev.dormouse.core.spi.ContainerEvent;
+import dev.dormouse.core.spi.ContainerState;
+import dev.dormouse.core.spi.ContainerStatus;
+import dev.dormouse.core.spi.Provider;
+import dev.dormouse.core.spi.ProviderException;
+import dev.dormouse.core.spi.ProviderException.Reason;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** A Docker engine reached over its Unix socket or TCP. Containers are named by name or id. */
+final class DockerProvider implements Provider {
+    private static final System.Logger LOG = System.getLogger("dev.dormouse.provider.docker");
+    private static final Pattern DOCKER_MESSAGE = Pattern.compile("\"message\"\\s*:\\s*\"((?:[^\"\\\\]|\\\\.)*)\"");
+    private static final String[] FOLLOWED = {"create", "start", "restart", "stop", "die", "kill", "oom", "pause", "unpause",
+        "destroy", "rename", "health_status"};
+    private static final Duration FIRST_RETRY = Duration.ofSeconds(1);
+    private static final Duration RETRY = Duration.ofSeconds(3);
+
+    private final DockerProviderConfig config;
+    private final DockerClient ops;
+    private final DockerClient events;
+
+    DockerProvider(DockerProviderConfig config) {
+        this.config = config;
+        DockerClientConfig cc = DefaultDockerClientConfig.createDefaultConfigBuilder().withDockerHost(config.host())
+                .withDockerTlsVerify(false).build();
+        // Stops may legitimately take stop_timeout; the event stream must never time out.
+        this.ops = DockerClientImpl.getInstance(cc, new ZerodepDockerHttpClient.Builder().dockerHost(cc.getDockerHost())
+                .maxConnections(64).connectionTimeout(Duration.ofSeconds(5)).responseTimeout(Duration.ofMinutes(10)).build());
+        this.events = DockerClientImpl.getInstance(cc, new ZerodepDockerHttpClient.Builder().dockerHost(cc.getDockerHost())
+                .maxConnections(4).connectionTimeout(Duration.ofSeconds(5)).build());
+    }
+
+    @Override
+    public String name() {
+        return config.name();
+    }
+
+    @Override
+    public String kind() {
+        return "docker";
+    }
+
+    @Override
+    public ContainerState inspect(String container) {
+        try {
+            return DockerStates.state(ops.inspectContainerCmd(container).exec());
+        } catch (NotFoundException e) {
+            return ContainerState.missing(container);
+        } catch (RuntimeException e) {
+            throw failure("inspect", container, e);
+        }
+    }
+
+    @Override
+    public void start(String container) {
+        run("start", container, () -> ops.startContainerCmd(container).exec());
+    }
+
+    @Override
+    public void stop(String container, String signal, Duration timeout) {
+        int seconds = (int) Math.max(0, Math.min(Integer.MAX_VALUE, timeout.toSeconds()));
+        if (signal.isEmpty() || signal.equals("SIGTERM") || signal.equals("TERM") || signal.equals("15")) {
+            run("stop", container, () -> ops.stopContainerCmd(container).withTimeout(seconds).exec());
+            return;
+        }
+        // The stop endpoint takes a signal only from API 1.42; send it ourselves, then kill after the grace time.
+        run("stop", container, () -> ops.killContainerCmd(container).withSignal(signal).exec());
+        long deadline = System.nanoTime() + timeout.toNanos();
+        long pause = 10;
+        while (System.nanoTime() < deadline) {
+            if (inspect(container).status() != ContainerStatus.RUNNING) return;
+            try {
+                TimeUnit.MILLISECONDS.sleep(pause);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ProviderException(Reason.FAILED, prefix("stop", container) + "interrupted");
+            }
+            pause = Math.min(250, pause * 2);
+        }
+        kill(container, "SIGKILL");
+    }
+
+    @Override
+    public void kill(String container, String signal) {
+        run("kill", container, () -> ops.killContainerCmd(container).withSignal(signal).exec());
+    }
+
+    @Override
+    public void pause(String container) {
+        run("pause", container, () -> ops.pauseContainerCmd(container).exec());
+    }
+
+    @Override
+    public void unpause(String container) {
+        if (inspect(container).status() == ContainerStatus.RUNNING) return;
+        run("unpause", container, () -> ops.unpauseContainerCmd(container).exec());
+    }
+
+    @Override
+    public void remove(String container) {
+        run("remove", container, () -> ops.removeContainerCmd(container).exec());
+    }
+
+    private void run(String action, String container, Supplier<?> call) {
+        try {
+            call.get();
+        } catch (NotModifiedException e) {
+            // already in the wanted state: starting a running container, stopping a stopped one
+        } catch (RuntimeException e) {
+            if (action.equals("kill") && e instanceof DockerException d && d.getHttpStatus() == 409
+                    && inspect(container).status() == ContainerStatus.STOPPED) {
+                return; // killing a stopped container: already asleep
+            }
+            throw failure(action, container, e);
+        }
+    }
+
+    private String prefix(String action, String container) {
+        return "docker " + config.name() + ": " + action + " container '" + container + "': ";
+    }
+
+    ProviderException failure(String action, String container, RuntimeException e) {
+        if (e instanceof DockerException d) {
+            int status = d.getHttpStatus();
+            Reason reason = switch (status) {
+                case 404 -> Reason.NOT_FOUND;
+                case 409 -> Reason.CONFLICT;
+                case 401, 403 -> Reason.UNAUTHORIZED;
+                default -> Reason.FAILED;
+            };
+            String text = switch (status) {
+                case 404 -> "404 not found";
+                case 409 -> "409 conflict";
+                case 500 -> "500 server error";
+                default -> String.valueOf(status);
+            };
+            return new ProviderException(reason, prefix(action, container) + text + ": " + dockerMessage(d.getMessage()), e);
+        }
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) root = root.getCause();
+        boolean io = root instanceof IOException;
+        return new ProviderException(io ? Reason.UNAVAILABLE : Reason.FAILED, prefix(action, container)
+                + (io ? "engine unreachable at " + config.host() + ": " : "") + root.getClass().getSimpleName()
+                + (root.getMessage() == null ? "" : ": " + root.getMessage()), e);
+    }
+
+    /** Docker's errors arrive as {@code Status 409: {"message":"..."}}; keep just the message. */
+    static String dockerMessage(String raw) {
+        if (raw == null) return "";
+        Matcher m = DOCKER_MESSAGE.matcher(raw);
+        return (m.find() ? m.group(1).replace("\\\"", "\"") : raw).strip();
+    }
+
+    // ---------------------------------------------------------------- events
+
+    @Override
+    public AutoCloseable subscribe(Consumer<ContainerEvent> listener) {
+        EventStream s = new EventStream(listener);
+        s.thread = Thread.ofVirtual().name("docker-events-" + config.name()).start(s::loop);
+        return s;
+    }
+
+    /** One event subscription: reconnects forever, replays what it missed with {@code since}, then asks for a resync. */
+    private final class EventStream implements AutoCloseable {
+        private final Consumer<ContainerEvent> listener;
+        private volatile boolean closed;
+        private volatile ResultCallback.Adapter<Event> current;
+        private volatile long lastEventSeconds;
+        private Thread thread;
+
+        EventStream(Consumer<ContainerEvent> listener) {
+            this.listener = listener;
+        }
+
+        void loop() {
+            boolean reconnect = false;
+            int failures = 0;
+            while (!closed) {
+                boolean resync = reconnect;
+                ResultCallback.Adapter<Event> cb = new ResultCallback.Adapter<>() {
+                    @Override
+                    public void onStart(java.io.Closeable stream) {
+                        super.onStart(stream);
+                        if (resync) {
+                            LOG.log(Level.INFO, "docker {0}: event stream reconnected", config.name());
+                            deliver(new ContainerEvent(config.name(), "", "", ContainerEvent.Action.RESYNC, Instant.now(), Map.of()));
+                        }
+                    }
+
+                    @Override
+                    public void onNext(Event e) {
+                        handle(e);
+                    }
+                };
+                current = cb;
+                try {
+                    EventsCmd cmd = events.eventsCmd().withEventTypeFilter(EventType.CONTAINER).withEventFilter(FOLLOWED);
+                    if (lastEventSeconds > 0) cmd = cmd.withSince(Long.toString(lastEventSeconds));
+                    cmd.exec(cb);
+                    cb.awaitCompletion();
+                    failures = 0;
+                } catch (InterruptedException e) {
+                    return;
+                } catch (RuntimeException e) {
+                    failures++;
+                    if (!closed) LOG.log(Level.WARNING, "docker {0}: event stream failed: {1}", config.name(), failure("events", "*", e).getMessage());
+                } finally {
+                    closeQuietly(cb);
+                }
+                if (closed) return;
+                reconnect = true;
+                if (lastEventSeconds == 0) lastEventSeconds = Instant.now().getEpochSecond();
+                try {
+                    Thread.sleep(failures <= 1 ? FIRST_RETRY : RETRY);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }
+
+        private void handle(Event e) {
+            if (e.getTime() != null) lastEventSeconds = e.getTime();
+            ContainerEvent.Action action = DockerStates.action(e.getAction() == null && e.getStatus() != null ? e.getStatus() : e.getAction());
+            if (action == null) return;
+            Map<String, String> attrs = new HashMap<>();
+            if (e.getActor() != null && e.getActor().getAttributes() != null) attrs.putAll(e.getActor().getAttributes());
+            if (action == ContainerEvent.Action.HEALTH_STATUS && e.getAction() != null && e.getAction().contains(":")) {
+                attrs.put("health", e.getAction().substring(e.getAction().indexOf(':') + 1).strip());
+            }
+            String id = e.getId() != null ? e.getId() : e.getActor() == null ? "" : e.getActor().getId();
+            String name = attrs.getOrDefault("name", "");
+            Instant at = e.getTimeNano() != null ? Instant.ofEpochSecond(0, e.getTimeNano())
+                    : Instant.ofEpochSecond(e.getTime() == null ? Instant.now().getEpochSecond() : e.getTime());
+            deliver(new ContainerEvent(config.name(), id == null ? "" : id, name, action, at, attrs));
+        }
+
+        private void deliver(ContainerEvent ev) {
+            try {
+                listener.accept(ev);
+            } catch (RuntimeException ex) {
+                LOG.log(Level.WARNING, "docker " + config.name() + ": event listener failed on " + ev.action() + " of " + ev.containerName(), ex);
+            }
+        }
+
+        @Override
+        public void close() {
+            closed = true;
+            ResultCallback.Adapter<Event> cb = current;
+            if (cb != null) closeQuietly(cb);
+            if (thread != null) {
+                thread.interrupt();
+                try {
+                    thread.join(Duration.ofSeconds(2));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+    }
+
+    private static void closeQuietly(java.io.Closeable c) {
+        try {
+            c.close();
+        } catch (IOException | RuntimeException e) {
+            // closing a broken stream
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            ops.close();
+            events.close();
+        } catch (IOException e) {
+            LOG.log(Level.DEBUG, "docker {0}: close client: {1}", config.name(), e.getMessage());
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "docker " + config.name() + " (" + config.host() + ")";
+    }
+}

@@ -1,0 +1,92 @@
+package dev.dormouse.provider.docker;
+
+import com.github.dockerjava.api.command.InspectContainerResponse;
+import com.github.dockerjava.api.model.ContainerNetwork;
+import dev.dormouse.core.spi.ContainerEvent;
+import dev.dormouse.core.spi.ContainerHealth;
+import dev.dormouse.core.spi.ContainerState;
+import dev.dormouse.core.spi.ContainerStatus;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.Map;
+import java.util.Optional;
+
+/** Pure translation of Docker's answers into the provider SPI's types. */
+final class DockerStates {
+    private DockerStates() {}
+
+    /** Maps Docker's {@code State.Status} (and the paused flag) to a status. A restarting container counts as running. */
+    static ContainerStatus status(String dockerStatus, boolean paused) {
+        if (paused) return ContainerStatus.PAUSED;
+        if (dockerStatus == null) return ContainerStatus.STOPPED;
+        return switch (dockerStatus) {
+            case "running", "restarting" -> ContainerStatus.RUNNING;
+            case "paused" -> ContainerStatus.PAUSED;
+            case "removing" -> ContainerStatus.MISSING;
+            default -> ContainerStatus.STOPPED; // created, exited, dead
+        };
+    }
+
+    static ContainerHealth health(String dockerHealth) {
+        if (dockerHealth == null) return ContainerHealth.NONE;
+        return switch (dockerHealth) {
+            case "starting" -> ContainerHealth.STARTING;
+            case "healthy" -> ContainerHealth.HEALTHY;
+            case "unhealthy" -> ContainerHealth.UNHEALTHY;
+            default -> ContainerHealth.NONE;
+        };
+    }
+
+    /** Docker writes {@code 0001-01-01T00:00:00Z} for "never". */
+    static Optional<Instant> time(String text) {
+        if (text == null || text.isEmpty() || text.startsWith("0001-")) return Optional.empty();
+        try {
+            return Optional.of(Instant.parse(text));
+        } catch (DateTimeParseException e) {
+            return Optional.empty();
+        }
+    }
+
+    static ContainerState state(InspectContainerResponse r) {
+        InspectContainerResponse.ContainerState s = r.getState();
+        String status = s == null ? null : s.getStatus();
+        boolean paused = s != null && Boolean.TRUE.equals(s.getPaused());
+        String health = s == null || s.getHealth() == null ? null : s.getHealth().getStatus();
+        Long exit = s == null ? null : s.getExitCodeLong();
+        String name = r.getName() == null ? "" : r.getName().startsWith("/") ? r.getName().substring(1) : r.getName();
+        Map<String, String> labels = r.getConfig() == null || r.getConfig().getLabels() == null ? Map.of() : r.getConfig().getLabels();
+        String image = r.getConfig() == null || r.getConfig().getImage() == null ? "" : r.getConfig().getImage();
+        String address = "";
+        if (r.getNetworkSettings() != null && r.getNetworkSettings().getNetworks() != null) {
+            for (ContainerNetwork n : r.getNetworkSettings().getNetworks().values()) {
+                if (n.getIpAddress() != null && !n.getIpAddress().isEmpty()) {
+                    address = n.getIpAddress();
+                    break;
+                }
+            }
+        }
+        return new ContainerState(r.getId() == null ? "" : r.getId(), name, status(status, paused), health(health), image,
+                r.getRestartCount() == null ? 0 : r.getRestartCount(), exit == null ? 0 : exit.intValue(),
+                time(s == null ? null : s.getStartedAt()), labels, address);
+    }
+
+    /** Maps a Docker event action; {@code health_status: healthy} and {@code exec_*} carry a suffix. Null when not followed. */
+    static ContainerEvent.Action action(String dockerAction) {
+        if (dockerAction == null) return null;
+        if (dockerAction.startsWith("health_status")) return ContainerEvent.Action.HEALTH_STATUS;
+        return switch (dockerAction) {
+            case "create" -> ContainerEvent.Action.CREATE;
+            case "start" -> ContainerEvent.Action.START;
+            case "restart" -> ContainerEvent.Action.RESTART;
+            case "stop" -> ContainerEvent.Action.STOP;
+            case "die" -> ContainerEvent.Action.DIE;
+            case "kill" -> ContainerEvent.Action.KILL;
+            case "oom" -> ContainerEvent.Action.OOM;
+            case "pause" -> ContainerEvent.Action.PAUSE;
+            case "unpause" -> ContainerEvent.Action.UNPAUSE;
+            case "destroy" -> ContainerEvent.Action.DESTROY;
+            case "rename" -> ContainerEvent.Action.RENAME;
+            default -> null;
+        };
+    }
+}
