@@ -1,0 +1,109 @@
+package dev.dormouse.proxy;
+
+import io.undertow.Undertow;
+import io.undertow.UndertowOptions;
+import io.undertow.server.handlers.GracefulShutdownHandler;
+import java.lang.System.Logger.Level;
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicReference;
+import org.xnio.Options;
+
+/**
+ * The HTTP reverse proxy. Routes live in an immutable snapshot swapped atomically by {@link #update}; routes
+ * whose configuration did not change keep their upstream connection pools.
+ */
+public final class HttpProxy implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger("dev.dormouse.proxy");
+
+    private final ProxySettings settings;
+    private final AtomicReference<RouteTable> table = new AtomicReference<>(RouteTable.EMPTY);
+    private final GracefulShutdownHandler graceful;
+    private Undertow server;
+    private int port = -1;
+
+    public HttpProxy(ProxySettings settings, List<ProxyRoute> routes) {
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.graceful = new GracefulShutdownHandler(new Router(table));
+        update(routes);
+    }
+
+    /** Binds the listener; a taken address is a {@link ProxyException} naming it. */
+    public synchronized void start() {
+        if (server != null) throw new ProxyException("http proxy already started");
+        if (settings.httpListen().isEmpty()) {
+            LOG.log(Level.INFO, "http listener disabled");
+            return;
+        }
+        String listen = settings.httpListen();
+        int colon = listen.lastIndexOf(':');
+        String host = colon <= 0 ? "0.0.0.0" : listen.substring(0, colon).replace("[", "").replace("]", "");
+        int p = Integer.parseInt(listen.substring(colon + 1));
+        int io = settings.ioThreads() > 0 ? settings.ioThreads() : Math.max(1, Runtime.getRuntime().availableProcessors());
+        Undertow u = Undertow.builder()
+                .addHttpListener(p, host)
+                .setIoThreads(io)
+                .setWorkerThreads(Math.max(2, io))
+                .setServerOption(UndertowOptions.ALWAYS_SET_KEEP_ALIVE, false)
+                .setServerOption(UndertowOptions.RECORD_REQUEST_START_TIME, false)
+                // Undertow caps request bodies at 2 MiB by default; a proxy streams them whatever their size.
+                .setServerOption(UndertowOptions.MAX_ENTITY_SIZE, -1L)
+                .setSocketOption(Options.REUSE_ADDRESSES, true)
+                .setSocketOption(Options.BACKLOG, 1024)
+                .setHandler(graceful)
+                .build();
+        try {
+            u.start();
+        } catch (RuntimeException e) {
+            Throwable root = e;
+            while (root.getCause() != null && root.getCause() != root) root = root.getCause();
+            String why = root instanceof BindException ? "address already in use" : root.getMessage();
+            throw new ProxyException("listen " + listen + ": " + why, e);
+        }
+        server = u;
+        port = ((InetSocketAddress) u.getListenerInfo().get(0).getAddress()).getPort();
+        LOG.log(Level.INFO, "http proxy listening on {0}:{1,number,#}", host, port);
+    }
+
+    /** Swaps in a new route set; unchanged routes keep their upstream pools. */
+    public synchronized void update(List<ProxyRoute> routes) {
+        List<Upstream> old = table.get().all();
+        List<Upstream> next = new ArrayList<>(routes.size());
+        for (ProxyRoute r : routes) {
+            if (r.config().isStream()) continue;
+            Upstream reuse = null;
+            for (Upstream u : old) {
+                if (u.serves(r)) {
+                    reuse = u;
+                    break;
+                }
+            }
+            next.add(reuse != null ? reuse : new Upstream(r, settings.upstreamConnectTimeout()));
+        }
+        table.set(RouteTable.of(next));
+    }
+
+    /** The bound HTTP port, -1 before start or when disabled. */
+    public int httpPort() {
+        return port;
+    }
+
+    /** Stops accepting, lets in-flight requests finish within the shutdown grace, then stops. */
+    @Override
+    public synchronized void close() {
+        if (server == null) return;
+        graceful.shutdown();
+        try {
+            if (!graceful.awaitShutdown(settings.shutdownGrace().toMillis())) {
+                LOG.log(Level.WARNING, "http proxy: requests still open after {0} ms; closing them", settings.shutdownGrace().toMillis());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        server.stop();
+        server = null;
+    }
+}

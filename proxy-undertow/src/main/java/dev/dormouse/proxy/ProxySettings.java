@@ -1,0 +1,25 @@
+package dev.dormouse.proxy;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * How the HTTP proxy listens and talks to upstreams.
+ *
+ * @param httpListen {@code [host]:port}; empty disables HTTP; port 0 picks a free port
+ * @param ioThreads I/O threads, 0 = one per core
+ * @param upstreamConnectTimeout bound on connecting to an upstream
+ * @param shutdownGrace how long in-flight requests may finish on close
+ */
+public record ProxySettings(String httpListen, int ioThreads, Duration upstreamConnectTimeout, Duration shutdownGrace) {
+    public ProxySettings {
+        Objects.requireNonNull(httpListen, "httpListen");
+        if (ioThreads < 0) throw new IllegalArgumentException("ioThreads must be >= 0, got " + ioThreads);
+        if (upstreamConnectTimeout == null || !upstreamConnectTimeout.isPositive()) {
+            throw new IllegalArgumentException("upstreamConnectTimeout must be > 0, got " + upstreamConnectTimeout);
+        }
+        if (shutdownGrace == null || shutdownGrace.isNegative()) {
+            throw new IllegalArgumentException("shutdownGrace must be >= 0, got " + shutdownGrace);
+        }
+    }
+}

@@ -1,0 +1,205 @@
+package dev.dormouse.proxy;
+
+import dev.dormouse.core.IdleConfig;
+import dev.dormouse.core.spi.OpSource;
+import dev.dormouse.idlewatcher.IdleWatcher;
+import dev.dormouse.idlewatcher.RouteState;
+import io.undertow.server.Connectors;
+import io.undertow.server.ExchangeCompletionListener;
+import io.undertow.server.HttpHandler;
+import io.undertow.server.HttpServerExchange;
+import io.undertow.util.HeaderMap;
+import io.undertow.util.HeaderValues;
+import io.undertow.util.Headers;
+import io.undertow.util.HttpString;
+import io.undertow.util.SameThreadExecutor;
+import io.undertow.util.StatusCodes;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * The root handler: finds the route by Host and either proxies, holds the request until the route is
+ * awake, or answers with the loading page. Reads one volatile snapshot per request and takes no lock.
+ */
+final class Router implements HttpHandler {
+    static final String RESERVED = "/.well-known/dormouse/";
+    private static final HttpString KEEP_ALIVE = HttpString.tryFromString("Keep-Alive");
+    private static final HttpString PROXY_CONNECTION = HttpString.tryFromString("Proxy-Connection");
+    private static final HttpString SEC_FETCH_MODE = HttpString.tryFromString("Sec-Fetch-Mode");
+    private static final String RETRY_AFTER = "2";
+
+    private final AtomicReference<RouteTable> table;
+
+    Router(AtomicReference<RouteTable> table) {
+        this.table = table;
+    }
+
+    @Override
+    public void handleRequest(HttpServerExchange ex) throws Exception {
+        Upstream up = table.get().find(ex.getHostAndPort());
+        if (up == null) {
+            String host = ex.getRequestHeaders().getFirst(Headers.HOST);
+            Pages.message(ex, StatusCodes.NOT_FOUND, "unknown_host", "Not found",
+                    "dormouse has no route for host '" + (host == null ? "" : RouteTable.normalise(host)) + "'.");
+            return;
+        }
+        if (up.route().watcher().isEmpty()) {
+            proxy(ex, up, null);
+            return;
+        }
+        IdleWatcher w = up.route().watcher().get();
+        String path = ex.getRequestPath();
+        if (path.startsWith(RESERVED)) {
+            reserved(ex, w, path.substring(RESERVED.length()));
+            return;
+        }
+        RouteState state = w.state();
+        if (state == RouteState.READY) {
+            proxy(ex, up, w);
+            return;
+        }
+        if (state == RouteState.MISSING) {
+            Pages.message(ex, StatusCodes.BAD_GATEWAY, "container_missing", "Service missing",
+                    "The container of route '" + w.route() + "' does not exist.");
+            return;
+        }
+        IdleConfig idle = w.config().idle();
+        if (idle.ignores(ex.getRequestHeaders().getFirst(Headers.USER_AGENT))) {
+            ex.getResponseHeaders().put(Headers.RETRY_AFTER, RETRY_AFTER);
+            Pages.message(ex, StatusCodes.SERVICE_UNAVAILABLE, "asleep", "Asleep", "Route '" + w.route() + "' is asleep.");
+            return;
+        }
+        if (idle.startEndpoint().isPresent() && !idle.startEndpoint().get().equals(path)) {
+            Pages.message(ex, StatusCodes.FORBIDDEN, "wake_forbidden", "Asleep",
+                    "Route '" + w.route() + "' is asleep and only " + idle.startEndpoint().get() + " may wake it.");
+            return;
+        }
+        CompletableFuture<Void> wake = w.wake(OpSource.WAKE_REQUEST);
+        if (!idle.noLoadingPage() && isNavigation(ex)) {
+            loadingPage(ex, w);
+            return;
+        }
+        hold(ex, up, w, wake);
+    }
+
+    /** Browsers navigating get the loading page; everything else is held. */
+    static boolean isNavigation(HttpServerExchange ex) {
+        HeaderMap h = ex.getRequestHeaders();
+        if ("navigate".equals(h.getFirst(SEC_FETCH_MODE))) return true;
+        HttpString m = ex.getRequestMethod();
+        if (!m.equalToString("GET") && !m.equalToString("HEAD")) return false;
+        if (isWebSocket(h)) return false;
+        String accept = h.getFirst(Headers.ACCEPT);
+        return accept != null && accept.contains("text/html");
+    }
+
+    /** A WebSocket handshake; other upgrades (a client's h2c offer) are hop-by-hop and dropped. */
+    static boolean isWebSocket(HeaderMap h) {
+        String u = h.getFirst(Headers.UPGRADE);
+        return u != null && u.regionMatches(true, 0, "websocket", 0, 9);
+    }
+
+    private static void loadingPage(HttpServerExchange ex, IdleWatcher w) {
+        ex.setStatusCode(StatusCodes.SERVICE_UNAVAILABLE);
+        ex.getResponseHeaders().put(Headers.RETRY_AFTER, RETRY_AFTER);
+        ex.getResponseHeaders().put(Headers.CACHE_CONTROL, "no-store");
+        ex.getResponseHeaders().put(Headers.CONTENT_TYPE, "text/html; charset=utf-8");
+        if (ex.getRequestMethod().equalToString("HEAD")) {
+            ex.endExchange();
+            return;
+        }
+        ex.getResponseSender().send(Pages.loadingPage(w.route()));
+    }
+
+    private static void reserved(HttpServerExchange ex, IdleWatcher w, String name) {
+        switch (name) {
+            case "events" -> WakeEventStream.open(ex, w);
+            case "loading.js" -> asset(ex, "text/javascript; charset=utf-8", Pages.LOADING_JS);
+            case "loading.css" -> asset(ex, "text/css; charset=utf-8", Pages.LOADING_CSS);
+            default -> Pages.message(ex, StatusCodes.NOT_FOUND, "not_found", "Not found", "No such dormouse resource: " + name);
+        }
+    }
+
+    private static void asset(HttpServerExchange ex, String type, String body) {
+        ex.getResponseHeaders().put(Headers.CONTENT_TYPE, type);
+        ex.getResponseHeaders().put(Headers.CACHE_CONTROL, "public, max-age=300");
+        ex.getResponseSender().send(body);
+    }
+
+    /** Holds the exchange, without a thread, until the wake completes; then proxies it unchanged or answers 503. */
+    private void hold(HttpServerExchange ex, Upstream up, IdleWatcher w, CompletableFuture<Void> wake) {
+        ex.dispatch(SameThreadExecutor.INSTANCE, () -> wake.whenComplete((ok, err) -> ex.getIoThread().execute(() -> {
+            if (err == null) {
+                Connectors.executeRootHandler(e -> proxy(e, up, w), ex);
+            } else {
+                Throwable cause = err instanceof CompletionException && err.getCause() != null ? err.getCause() : err;
+                Connectors.executeRootHandler(e -> {
+                    e.getResponseHeaders().put(Headers.RETRY_AFTER, RETRY_AFTER);
+                    Pages.message(e, StatusCodes.SERVICE_UNAVAILABLE, "wake_failed", "Could not wake " + w.route(),
+                            cause.getMessage() == null ? cause.toString() : cause.getMessage());
+                }, ex);
+            }
+        })));
+    }
+
+    /** Proxies to the route's upstream; counts the request (or upgraded connection) as open while it lasts. */
+    private static void proxy(HttpServerExchange ex, Upstream up, IdleWatcher w) throws Exception {
+        stripHopByHop(ex.getRequestHeaders(), isWebSocket(ex.getRequestHeaders()));
+        if (w != null) {
+            w.requestStarted();
+            ex.addExchangeCompleteListener(new Ended(w));
+        }
+        ex.addResponseCommitListener(e -> stripHopByHop(e.getResponseHeaders(), e.getStatusCode() == StatusCodes.SWITCHING_PROTOCOLS));
+        ex.addDefaultResponseListener(e -> {
+            if (e.getStatusCode() != StatusCodes.SERVICE_UNAVAILABLE && e.getStatusCode() != StatusCodes.GATEWAY_TIME_OUT) return false;
+            boolean timeout = e.getStatusCode() == StatusCodes.GATEWAY_TIME_OUT;
+            Pages.message(e, timeout ? StatusCodes.GATEWAY_TIME_OUT : StatusCodes.BAD_GATEWAY, "upstream_unreachable",
+                    "Bad gateway", "Route '" + up.route().config().name() + "': upstream " + up.route().config().target()
+                            + (timeout ? " did not answer in time." : " is not reachable."));
+            return true;
+        });
+        up.handler().handleRequest(ex);
+    }
+
+    /** Ends the request's open count, or for an upgraded connection, when the connection closes. */
+    private record Ended(IdleWatcher w) implements ExchangeCompletionListener {
+        @Override
+        public void exchangeEvent(HttpServerExchange ex, NextListener next) {
+            try {
+                if (ex.getStatusCode() == StatusCodes.SWITCHING_PROTOCOLS && ex.getConnection().isOpen()) {
+                    ex.getConnection().addCloseListener(c -> w.requestEnded());
+                } else {
+                    w.requestEnded();
+                }
+            } finally {
+                next.proceed();
+            }
+        }
+    }
+
+    /** Removes hop-by-hop headers (RFC 9110 7.6.1), keeping Connection/Upgrade of a protocol upgrade. */
+    static void stripHopByHop(HeaderMap h, boolean upgrade) {
+        HeaderValues connection = h.get(Headers.CONNECTION);
+        if (connection != null) {
+            List<HttpString> named = new ArrayList<>();
+            for (String v : connection) {
+                for (String token : v.split(",")) {
+                    String t = token.strip();
+                    if (!t.isEmpty() && !t.equalsIgnoreCase("upgrade") && !t.equalsIgnoreCase("close") && !t.equalsIgnoreCase("keep-alive")) {
+                        named.add(HttpString.tryFromString(t));
+                    }
+                }
+            }
+            for (HttpString n : named) h.remove(n);
+            if (!upgrade) h.remove(Headers.CONNECTION);
+        }
+        h.remove(KEEP_ALIVE);
+        h.remove(PROXY_CONNECTION);
+        h.remove(Headers.TE);
+        h.remove(Headers.TRAILER);
+        if (!upgrade) h.remove(Headers.UPGRADE);
+    }
+}

@@ -1,0 +1,12 @@
+/** The Undertow HTTP reverse proxy: host routing, upstream pools, loading page, held requests and wake events over SSE. */
+module dev.dormouse.proxy {
+    requires transitive dev.dormouse.idlewatcher;
+    requires undertow.core;
+    requires xnio.api;
+    // Undertow and XNIO are automatic modules; these explicit modules are what they load at run time.
+    requires org.jboss.threads;
+    requires org.wildfly.common;
+    requires org.jboss.logging;
+
+    exports dev.dormouse.proxy;
+}
