@@ -1,0 +1,113 @@
+package dev.dormouse.cli;
+
+import dev.dormouse.core.ConfigException;
+import dev.dormouse.core.ConfigProblem;
+import dev.dormouse.core.DormouseConfig;
+import dev.dormouse.core.ProviderConfig;
+import dev.dormouse.core.RouteConfig;
+import dev.dormouse.core.spi.Provider;
+import dev.dormouse.core.spi.ProviderFactory;
+import dev.dormouse.idlewatcher.IdleWatchers;
+import dev.dormouse.proxy.HttpProxy;
+import dev.dormouse.proxy.ProxyRoute;
+import dev.dormouse.proxy.ProxySettings;
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.ServiceLoader;
+
+/**
+ * The composition root of {@code dormouse serve}: builds every unit from the config with constructor
+ * arguments, starts them in order and closes them in reverse. Nothing here is static.
+ */
+public final class Daemon implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger("dev.dormouse.cli");
+    static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(10);
+
+    private final DormouseConfig config;
+    private final Map<String, Provider> providers = new LinkedHashMap<>();
+    private IdleWatchers watchers;
+    private HttpProxy proxy;
+    private boolean closed;
+
+    public Daemon(DormouseConfig config) {
+        this.config = config;
+    }
+
+    /** Provider factories by kind, as found on the module path (or class path). */
+    static Map<String, ProviderFactory> factories() {
+        Map<String, ProviderFactory> byKind = new LinkedHashMap<>();
+        for (ProviderFactory f : ServiceLoader.load(ProviderFactory.class)) byKind.putIfAbsent(f.kind(), f);
+        return byKind;
+    }
+
+    /** Problems that only this build can see: configured provider kinds it has no factory for. */
+    static List<ConfigProblem> buildProblems(DormouseConfig config) {
+        Map<String, ProviderFactory> f = factories();
+        List<ConfigProblem> problems = new ArrayList<>();
+        String file = config.source() == null ? "" : config.source().toString();
+        for (ProviderConfig p : config.providers()) {
+            if (!f.containsKey(p.kind())) {
+                problems.add(new ConfigProblem(file, 0, 0, "providers." + p.kind(),
+                        "provider '" + p.name() + "': this build of dormouse has no " + p.kind() + " provider (available: "
+                                + String.join(", ", f.keySet()) + ")"));
+            }
+        }
+        return problems;
+    }
+
+    /** Starts providers, idle watchers and the proxy; on failure everything already started is closed. */
+    public synchronized void start() {
+        List<ConfigProblem> problems = buildProblems(config);
+        if (!problems.isEmpty()) throw new ConfigException(problems);
+        try {
+            Map<String, ProviderFactory> f = factories();
+            for (ProviderConfig p : config.providers()) {
+                providers.put(p.kind() + ":" + p.name(), f.get(p.kind()).create(p));
+            }
+            watchers = new IdleWatchers(config.routes(), providers);
+            watchers.start();
+            proxy = new HttpProxy(new ProxySettings(config.server().http(), 0, Duration.ofSeconds(5), SHUTDOWN_GRACE), proxyRoutes());
+            proxy.start();
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+        LOG.log(Level.INFO, "dormouse {0} serving http on {1} ({2} routes)", Main.version(),
+                config.server().http().isEmpty() ? "(disabled)" : config.server().http().replaceFirst(":0$", ":" + proxy.httpPort()),
+                config.routes().size());
+    }
+
+    private List<ProxyRoute> proxyRoutes() {
+        List<ProxyRoute> routes = new ArrayList<>();
+        for (RouteConfig r : config.routes()) routes.add(new ProxyRoute(r, watchers.get(r.name())));
+        return routes;
+    }
+
+    public int httpPort() {
+        return proxy == null ? -1 : proxy.httpPort();
+    }
+
+    public IdleWatchers watchers() {
+        return watchers;
+    }
+
+    /** Stops in reverse order: the proxy first (in-flight requests finish within the grace), then watchers, then providers. */
+    @Override
+    public synchronized void close() {
+        if (closed) return;
+        closed = true;
+        if (proxy != null) proxy.close();
+        if (watchers != null) watchers.close();
+        for (Provider p : providers.values()) {
+            try {
+                p.close();
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "close provider {0}: {1}", p.name(), e.getMessage());
+            }
+        }
+    }
+}

@@ -1,0 +1,13 @@
+/** The dormouse command line; {@code serve} is the composition root. */
+module dev.dormouse.cli {
+    requires dev.dormouse.core;
+    requires dev.dormouse.idlewatcher;
+    requires dev.dormouse.proxy;
+    requires info.picocli;
+    requires java.logging;
+    requires jdk.unsupported;
+
+    opens dev.dormouse.cli to info.picocli;
+
+    uses dev.dormouse.core.spi.ProviderFactory;
+}
