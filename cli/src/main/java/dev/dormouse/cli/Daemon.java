@@ -56,6 +56,12 @@ public final class Daemon implements AutoCloseable {
                                 + String.join(", ", f.keySet()) + ")"));
             }
         }
+        if (!config.server().https().isEmpty()) {
+            problems.add(new ConfigProblem(file, 0, 0, "server.https", "the HTTPS listener is not supported by this version yet"));
+        }
+        if (!config.notifications().isEmpty()) {
+            problems.add(new ConfigProblem(file, 0, 0, "notifications", "notifications are not supported by this version yet"));
+        }
         return problems;
     }
 

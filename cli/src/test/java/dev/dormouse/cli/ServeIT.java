@@ -319,6 +319,28 @@ class ServeIT {
                 String.join("\n", lines));
     }
 
+    @Test
+    void theLoadingPageShowsAWakeErrorWithARetryButton() throws Exception {
+        Assumptions.assumeTrue(Chrome.available() || System.getenv("CI") != null, "chromium and chromedriver are not installed");
+        int port = TestDocker.freePort();
+        String c = name("mute-page");
+        TestDocker.run(c, "--network", "host", TestDocker.IMAGE, "sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1; done");
+        stop(c);
+        serve(route("mute-page", "mute-page.localhost", port, c, "idle_timeout: 1h, wake_timeout: 2s"));
+        try (Chrome chrome = Chrome.start()) {
+            chrome.open("http://mute-page.localhost:" + daemon.httpPort() + "/");
+            await("the error on the page", () -> {
+                try {
+                    return chrome.text().contains("timed out after 2s");
+                } catch (Exception e) {
+                    return false;
+                }
+            });
+            assertEquals("Try again", chrome.eval("return document.getElementById('retry').textContent"));
+            assertEquals("false", chrome.eval("return String(document.getElementById('error').hidden)"));
+        }
+    }
+
     /** Reads the route's wake events until a line equal to {@code until} and the data line after it. */
     private List<String> readSse(String host, String until) {
         List<String> lines = new ArrayList<>();

@@ -524,7 +524,7 @@ final class RouteWatcher implements IdleWatcher {
                     }
                 }
             }
-            if (before != state) {
+            if (before != state && !startup) {
                 LOG.log(Level.INFO, "route {0}: container {1} is {2}, route {3}", route(), container,
                         st.status().name().toLowerCase(java.util.Locale.ROOT), state.label());
                 if (before == RouteState.READY) {
