@@ -1,6 +1,7 @@
 package dev.dormouse.idlewatcher;
 
 import dev.dormouse.core.HealthcheckConfig;
+import dev.dormouse.core.Tls;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -8,14 +9,10 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.security.SecureRandom;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 
 /**
  * Whether a route's upstream answers: HTTP targets must answer the health path with a status below 500,
@@ -34,7 +31,6 @@ public interface ReadinessProbe {
     /** The socket implementation; HTTP/1.1 by hand keeps it allocation-light and dependency-free. */
     final class SocketProbe implements ReadinessProbe {
         static final SocketProbe INSTANCE = new SocketProbe();
-        private static final SSLContext TRUST_ALL = trustAll();
 
         private SocketProbe() {}
 
@@ -49,7 +45,7 @@ public interface ReadinessProbe {
                 s.setSoTimeout(ms);
                 Socket io = s;
                 if (scheme.equals("https")) {
-                    SSLContext ctx = hc.insecureSkipVerify() ? TRUST_ALL : SSLContext.getDefault();
+                    SSLContext ctx = Tls.client(hc.insecureSkipVerify());
                     SSLSocket ssl = (SSLSocket) ctx.getSocketFactory().createSocket(s, target.getHost(), target.getPort(), true);
                     if (!hc.insecureSkipVerify()) {
                         SSLParameters p = ssl.getSSLParameters();
@@ -60,7 +56,7 @@ public interface ReadinessProbe {
                     io = ssl;
                 }
                 return status(io, target, hc) < 500;
-            } catch (IOException | RuntimeException | java.security.NoSuchAlgorithmException e) {
+            } catch (IOException | RuntimeException e) {
                 return false;
             }
         }
@@ -87,24 +83,6 @@ public interface ReadinessProbe {
                 return Integer.parseInt(line.substring(9, 12));
             } catch (NumberFormatException e) {
                 return 599;
-            }
-        }
-
-        private static SSLContext trustAll() {
-            try {
-                SSLContext ctx = SSLContext.getInstance("TLS");
-                ctx.init(null, new TrustManager[] {new X509TrustManager() {
-                    public void checkClientTrusted(X509Certificate[] c, String a) {}
-
-                    public void checkServerTrusted(X509Certificate[] c, String a) {}
-
-                    public X509Certificate[] getAcceptedIssuers() {
-                        return new X509Certificate[0];
-                    }
-                }}, new SecureRandom());
-                return ctx;
-            } catch (java.security.GeneralSecurityException e) {
-                throw new IllegalStateException("TLS unavailable", e);
             }
         }
     }

@@ -1,5 +1,6 @@
 package dev.dormouse.idlewatcher;
 
+import dev.dormouse.core.Json;
 import java.time.Instant;
 import java.util.Locale;
 

@@ -1,5 +1,6 @@
 package dev.dormouse.proxy;
 
+import dev.dormouse.core.Json;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.Headers;
 import java.io.IOException;
@@ -38,7 +39,7 @@ final class Pages {
         String body;
         if (accept != null && accept.contains("application/json")) {
             ex.getResponseHeaders().put(Headers.CONTENT_TYPE, "application/json");
-            body = "{\"error\":{\"code\":" + json(code) + ",\"message\":" + json(text) + "}}\n";
+            body = "{\"error\":{\"code\":" + Json.quote(code) + ",\"message\":" + Json.quote(text) + "}}\n";
         } else if (accept != null && accept.contains("text/html")) {
             ex.getResponseHeaders().put(Headers.CONTENT_TYPE, "text/html; charset=utf-8");
             body = MESSAGE_HTML.replace("{{title}}", escape(title)).replace("{{text}}", escape(text));
@@ -68,23 +69,5 @@ final class Pages {
             }
         }
         return b.toString();
-    }
-
-    static String json(String s) {
-        StringBuilder b = new StringBuilder(s.length() + 8).append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                case '\n' -> b.append("\\n");
-                case '<' -> b.append("\\u003c");
-                default -> {
-                    if (c < 0x20) b.append(String.format("\\u%04x", (int) c));
-                    else b.append(c);
-                }
-            }
-        }
-        return b.append('"').toString();
     }
 }

@@ -5,7 +5,6 @@ import dev.dormouse.core.spi.OpSource;
 import dev.dormouse.idlewatcher.IdleWatcher;
 import dev.dormouse.idlewatcher.RouteState;
 import io.undertow.server.Connectors;
-import io.undertow.server.ExchangeCompletionListener;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.HeaderMap;
@@ -150,35 +149,15 @@ final class Router implements HttpHandler {
         stripHopByHop(ex.getRequestHeaders(), isWebSocket(ex.getRequestHeaders()));
         if (w != null) {
             w.requestStarted();
-            ex.addExchangeCompleteListener(new Ended(w));
+            ex.addExchangeCompleteListener(up.requestEnded);
         }
-        ex.addResponseCommitListener(e -> stripHopByHop(e.getResponseHeaders(), e.getStatusCode() == StatusCodes.SWITCHING_PROTOCOLS));
-        ex.addDefaultResponseListener(e -> {
-            if (e.getStatusCode() != StatusCodes.SERVICE_UNAVAILABLE && e.getStatusCode() != StatusCodes.GATEWAY_TIME_OUT) return false;
-            boolean timeout = e.getStatusCode() == StatusCodes.GATEWAY_TIME_OUT;
-            Pages.message(e, timeout ? StatusCodes.GATEWAY_TIME_OUT : StatusCodes.BAD_GATEWAY, "upstream_unreachable",
-                    "Bad gateway", "Route '" + up.route().config().name() + "': upstream " + up.route().config().target()
-                            + (timeout ? " did not answer in time." : " is not reachable."));
-            return true;
-        });
+        ex.addResponseCommitListener(STRIP_RESPONSE);
+        ex.addDefaultResponseListener(up.badGateway);
         up.handler().handleRequest(ex);
     }
 
-    /** Ends the request's open count, or for an upgraded connection, when the connection closes. */
-    private record Ended(IdleWatcher w) implements ExchangeCompletionListener {
-        @Override
-        public void exchangeEvent(HttpServerExchange ex, NextListener next) {
-            try {
-                if (ex.getStatusCode() == StatusCodes.SWITCHING_PROTOCOLS && ex.getConnection().isOpen()) {
-                    ex.getConnection().addCloseListener(c -> w.requestEnded());
-                } else {
-                    w.requestEnded();
-                }
-            } finally {
-                next.proceed();
-            }
-        }
-    }
+    private static final io.undertow.server.ResponseCommitListener STRIP_RESPONSE =
+            e -> stripHopByHop(e.getResponseHeaders(), e.getStatusCode() == StatusCodes.SWITCHING_PROTOCOLS);
 
     /** Removes hop-by-hop headers (RFC 9110 7.6.1), keeping Connection/Upgrade of a protocol upgrade. */
     static void stripHopByHop(HeaderMap h, boolean upgrade) {

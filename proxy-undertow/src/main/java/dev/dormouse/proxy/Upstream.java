@@ -1,18 +1,17 @@
 package dev.dormouse.proxy;
 
+import dev.dormouse.core.Tls;
+import dev.dormouse.idlewatcher.IdleWatcher;
+import io.undertow.server.DefaultResponseListener;
+import io.undertow.server.ExchangeCompletionListener;
 import io.undertow.server.HttpHandler;
+import io.undertow.util.StatusCodes;
 import io.undertow.server.handlers.ResponseCodeHandler;
 import io.undertow.server.handlers.proxy.LoadBalancingProxyClient;
 import io.undertow.server.handlers.proxy.ProxyHandler;
 import io.undertow.protocols.ssl.UndertowXnioSsl;
 import java.net.URI;
-import java.security.GeneralSecurityException;
-import java.security.SecureRandom;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 import org.xnio.OptionMap;
 import org.xnio.Xnio;
 
@@ -25,6 +24,9 @@ final class Upstream {
 
     private final ProxyRoute route;
     private final HttpHandler proxy;
+    /** Built once per route so the request path does not allocate them per request. */
+    final DefaultResponseListener badGateway;
+    final ExchangeCompletionListener requestEnded;
 
     Upstream(ProxyRoute route, Duration connectTimeout) {
         this.route = route;
@@ -39,12 +41,35 @@ final class Upstream {
                 // A sleeping upstream refuses connections; never blacklist the only host for that.
                 .setProblemServerRetry(0);
         if (scheme.equals("https")) {
-            client.addHost(uri, null, new UndertowXnioSsl(Xnio.getInstance(), OptionMap.EMPTY, sslContext(route.config().healthcheck().insecureSkipVerify())));
+            client.addHost(uri, null, new UndertowXnioSsl(Xnio.getInstance(), OptionMap.EMPTY, Tls.client(route.config().healthcheck().insecureSkipVerify())));
         } else {
             client.addHost(uri);
         }
+        this.badGateway = e -> {
+            if (e.getStatusCode() != StatusCodes.SERVICE_UNAVAILABLE && e.getStatusCode() != StatusCodes.GATEWAY_TIME_OUT) return false;
+            boolean timeout = e.getStatusCode() == StatusCodes.GATEWAY_TIME_OUT;
+            Pages.message(e, timeout ? StatusCodes.GATEWAY_TIME_OUT : StatusCodes.BAD_GATEWAY, "upstream_unreachable", "Bad gateway",
+                    "Route '" + route.config().name() + "': upstream " + target + (timeout ? " did not answer in time." : " is not reachable."));
+            return true;
+        };
+        this.requestEnded = route.watcher().map(Upstream::endedListener).orElse(null);
         this.proxy = ProxyHandler.builder().setProxyClient(client).setMaxRequestTime(-1).setRewriteHostHeader(false)
                 .setReuseXForwarded(false).setMaxConnectionRetries(1).setNext(ResponseCodeHandler.HANDLE_404).build();
+    }
+
+    /** Ends a request's open count, or for an upgraded connection (WebSocket), when the connection closes. */
+    private static ExchangeCompletionListener endedListener(IdleWatcher w) {
+        return (ex, next) -> {
+            try {
+                if (ex.getStatusCode() == StatusCodes.SWITCHING_PROTOCOLS && ex.getConnection().isOpen()) {
+                    ex.getConnection().addCloseListener(c -> w.requestEnded());
+                } else {
+                    w.requestEnded();
+                }
+            } finally {
+                next.proceed();
+            }
+        };
     }
 
     ProxyRoute route() {
@@ -58,24 +83,5 @@ final class Upstream {
     /** Whether this upstream can serve {@code other} unchanged (same config and the same watcher). */
     boolean serves(ProxyRoute other) {
         return route.config().sameAs(other.config()) && route.watcher().equals(other.watcher());
-    }
-
-    private static SSLContext sslContext(boolean insecure) {
-        try {
-            if (!insecure) return SSLContext.getDefault();
-            SSLContext ctx = SSLContext.getInstance("TLS");
-            ctx.init(null, new TrustManager[] {new X509TrustManager() {
-                public void checkClientTrusted(X509Certificate[] c, String a) {}
-
-                public void checkServerTrusted(X509Certificate[] c, String a) {}
-
-                public X509Certificate[] getAcceptedIssuers() {
-                    return new X509Certificate[0];
-                }
-            }}, new SecureRandom());
-            return ctx;
-        } catch (GeneralSecurityException e) {
-            throw new ProxyException("TLS for upstream " + "'" + "': " + e.getMessage(), e);
-        }
     }
 }

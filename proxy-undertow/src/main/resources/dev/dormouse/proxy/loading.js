@@ -41,6 +41,7 @@
     var d = parse(e);
     source.close();
     card.className = "card failed";
+    document.querySelector("h1").textContent = "Could not wake " + card.getAttribute("data-route");
     status.textContent = d.message || "The service did not start.";
     errorText.textContent = d.error || "The service did not start.";
     errorBox.hidden = false;

@@ -1,10 +1,11 @@
-package dev.dormouse.idlewatcher;
+package dev.dormouse.core;
 
-/** The one JSON need of this module: quoting a string. */
-final class Json {
+/** The little JSON the modules write by hand: quoting a string safely (also for embedding in HTML). */
+public final class Json {
     private Json() {}
 
-    static void quote(StringBuilder b, String s) {
+    /** Appends {@code s} as a JSON string; {@code <} is escaped so the result is safe inside HTML too. */
+    public static StringBuilder quote(StringBuilder b, String s) {
         b.append('"');
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
@@ -21,6 +22,10 @@ final class Json {
                 }
             }
         }
-        b.append('"');
+        return b.append('"');
+    }
+
+    public static String quote(String s) {
+        return quote(new StringBuilder(s.length() + 8), s).toString();
     }
 }
