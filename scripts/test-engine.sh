@@ -5,7 +5,7 @@
 set -euo pipefail
 
 IMAGE=dormouse-test/busybox:latest
-VERSION=2   # bump when the image contents change
+VERSION=4   # bump when the image contents change
 LINKS="sh ash httpd nc sleep echo cat wget true false kill ls mkdir touch rm env printf head md5sum sha256sum
   dd seq date hostname ps grep sed tr wc cut id uname trap test chmod"
 
@@ -19,10 +19,11 @@ if [ "${1:-}" = "--check" ]; then
   echo "test engine: not ready"; exit 1
 fi
 
-if ! command -v docker >/dev/null 2>&1 || ! command -v dockerd >/dev/null 2>&1 || [ ! -x /bin/busybox ]; then
-  [ "$(id -u)" = 0 ] || { echo "test-engine: docker.io and busybox-static are missing; run as root to install them" >&2; exit 1; }
+if ! command -v docker >/dev/null 2>&1 || ! command -v dockerd >/dev/null 2>&1 || [ ! -x /bin/busybox ] \
+    || ! command -v gcc >/dev/null 2>&1; then
+  [ "$(id -u)" = 0 ] || { echo "test-engine: docker.io, busybox-static and gcc are needed; run as root to install them" >&2; exit 1; }
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker.io busybox-static >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker.io busybox-static gcc libc6-dev >/dev/null
 fi
 
 if ! engine_up; then
@@ -39,6 +40,8 @@ if ! image_current; then
   mkdir -p "$root/bin" "$root/tmp" "$root/www" "$root/etc"
   cp /bin/busybox "$root/bin/busybox"
   for l in $LINKS; do ln -sf busybox "$root/bin/$l"; done
+  # busybox's nc listens with a backlog of 2 and has no UDP server for many clients; a tiny static echo does both.
+  gcc -static -O2 -o "$root/bin/echod" "$(dirname "$0")/test-image/echod.c"
   echo "root:x:0:0:root:/:/bin/sh" > "$root/etc/passwd"
   echo "root:x:0:" > "$root/etc/group"
   tar -C "$root" -cf - . | docker import --change "LABEL dormouse.test.version=$VERSION" \

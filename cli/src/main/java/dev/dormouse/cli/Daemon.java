@@ -11,6 +11,7 @@ import dev.dormouse.idlewatcher.IdleWatchers;
 import dev.dormouse.proxy.HttpProxy;
 import dev.dormouse.proxy.ProxyRoute;
 import dev.dormouse.proxy.ProxySettings;
+import dev.dormouse.proxy.StreamProxy;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -31,6 +32,7 @@ public final class Daemon implements AutoCloseable {
     private final Map<String, Provider> providers = new LinkedHashMap<>();
     private IdleWatchers watchers;
     private HttpProxy proxy;
+    private StreamProxy streams;
     private boolean closed;
 
     public Daemon(DormouseConfig config) {
@@ -78,6 +80,9 @@ public final class Daemon implements AutoCloseable {
             watchers.start();
             proxy = new HttpProxy(new ProxySettings(config.server().http(), 0, Duration.ofSeconds(5), SHUTDOWN_GRACE), proxyRoutes());
             proxy.start();
+            // A stream listener that cannot bind is logged by name and port; the other routes still serve.
+            streams = new StreamProxy(proxyRoutes());
+            streams.start();
         } catch (RuntimeException e) {
             close();
             throw e;
@@ -97,6 +102,10 @@ public final class Daemon implements AutoCloseable {
         return proxy == null ? -1 : proxy.httpPort();
     }
 
+    public StreamProxy streams() {
+        return streams;
+    }
+
     public IdleWatchers watchers() {
         return watchers;
     }
@@ -106,6 +115,7 @@ public final class Daemon implements AutoCloseable {
     public synchronized void close() {
         if (closed) return;
         closed = true;
+        if (streams != null) streams.close();
         if (proxy != null) proxy.close();
         if (watchers != null) watchers.close();
         for (Provider p : providers.values()) {

@@ -242,8 +242,6 @@ public final class ConfigLoader {
                     r.problemHere("listen", "required for a " + target.getScheme() + " target");
                 } else if (listen.isPresent() && !listen.get().getScheme().equals(target.getScheme())) {
                     r.problem("listen", "scheme must match the target's (" + target.getScheme() + ")");
-                } else if (listen.isPresent()) {
-                    r.problem("listen", "tcp and udp routes are not supported by this version yet");
                 }
                 if (!hosts.isEmpty()) r.problem("hosts", "a " + target.getScheme() + " route is matched by listen, not by hosts");
             } else {

@@ -38,7 +38,7 @@ public interface ReadinessProbe {
         public boolean check(URI target, HealthcheckConfig hc, Duration timeout) {
             String scheme = target.getScheme();
             int ms = (int) Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toMillis()));
-            if (scheme.equals("udp")) return true;
+            if (scheme.equals("udp")) return udpBound(target, ms);
             try (Socket s = new Socket()) {
                 s.connect(new InetSocketAddress(target.getHost(), target.getPort()), ms);
                 if (scheme.equals("tcp")) return true;
@@ -57,6 +57,26 @@ public interface ReadinessProbe {
                 }
                 return status(io, target, hc) < 500;
             } catch (IOException | RuntimeException e) {
+                return false;
+            }
+        }
+
+        /**
+         * UDP has no handshake: an empty datagram to a port nobody has bound comes back as ICMP port
+         * unreachable (reported on a connected socket). Silence or any answer means something listens.
+         */
+        private static boolean udpBound(URI target, int timeoutMs) {
+            try (java.net.DatagramSocket s = new java.net.DatagramSocket()) {
+                s.connect(new InetSocketAddress(target.getHost(), target.getPort()));
+                s.setSoTimeout(Math.min(timeoutMs, 50));
+                s.send(new java.net.DatagramPacket(new byte[0], 0));
+                s.receive(new java.net.DatagramPacket(new byte[1], 1));
+                return true;
+            } catch (java.net.PortUnreachableException e) {
+                return false;
+            } catch (java.net.SocketTimeoutException e) {
+                return true;
+            } catch (IOException e) {
                 return false;
             }
         }

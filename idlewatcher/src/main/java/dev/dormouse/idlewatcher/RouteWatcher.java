@@ -64,6 +64,8 @@ final class RouteWatcher implements IdleWatcher {
     private final AtomicInteger open = new AtomicInteger();
     private final AtomicBoolean timerArmed = new AtomicBoolean();
     private final AtomicReference<CompletableFuture<Void>> flight = new AtomicReference<>();
+    /** The flight whose outcome was decided (under this object's lock), so a timeout and a late result settle it once. */
+    private CompletableFuture<Void> settled;
     /** Serialises this route's container actions (wake vs sleep vs resync); never held across routes. */
     private final ReentrantLock ops = new ReentrantLock();
     private volatile boolean closed;
@@ -431,7 +433,8 @@ final class RouteWatcher implements IdleWatcher {
 
     private void succeed(CompletableFuture<Void> f) {
         synchronized (this) {
-            if (f.isDone()) return;
+            if (f.isDone() || settled == f) return;
+            settled = f;
             lastError = null;
             lastActivity = System.nanoTime();
             state = RouteState.READY;
@@ -444,7 +447,8 @@ final class RouteWatcher implements IdleWatcher {
 
     private void fail(CompletableFuture<Void> f, String message) {
         synchronized (this) {
-            if (f.isDone()) return;
+            if (f.isDone() || settled == f) return;
+            settled = f;
             lastError = message;
             if (state != RouteState.MISSING) state = RouteState.ERROR;
         }
@@ -519,7 +523,8 @@ final class RouteWatcher implements IdleWatcher {
                         lastActivity = System.nanoTime();
                         state = RouteState.READY;
                         armTimer(idleNanos);
-                    } else if (state != RouteState.READY) {
+                    } else if (state == RouteState.NAPPING || state == RouteState.MISSING) {
+                        // Started by someone else. After a failed wake (ERROR) the next request retries instead.
                         adopt = true;
                     }
                 }

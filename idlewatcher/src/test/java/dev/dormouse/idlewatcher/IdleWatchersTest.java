@@ -171,6 +171,7 @@ class IdleWatchersTest {
         assertEquals(RouteState.ERROR, slow.state());
         WakeEvent last = seen.get(seen.size() - 1);
         assertEquals(WakeEvent.Type.ERROR, last.type());
+        assertEquals(1, seen.stream().filter(e -> e.type() == WakeEvent.Type.ERROR).count(), "one error per failed wake: " + seen);
         assertFalse(last.error().isEmpty());
         // the next request tries again
         answering.put(9, true);

@@ -1,0 +1,105 @@
+package dev.dormouse.proxy;
+
+import dev.dormouse.core.spi.OpSource;
+import dev.dormouse.idlewatcher.IdleWatcher;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The TCP and UDP listeners of stream routes. Every connection and UDP session runs on virtual threads,
+ * so a held or idle connection costs no platform thread. A listener that cannot bind is reported and the
+ * other routes still start.
+ */
+public final class StreamProxy implements AutoCloseable {
+    static final System.Logger LOG = System.getLogger("dev.dormouse.proxy.stream");
+
+    private final List<ProxyRoute> routes;
+    private final Map<String, StreamListener> listeners = new LinkedHashMap<>();
+    private final Map<String, String> errors = new LinkedHashMap<>();
+
+    /** @param routes all routes; only tcp and udp ones are served here */
+    public StreamProxy(List<ProxyRoute> routes) {
+        this.routes = routes.stream().filter(r -> r.config().isStream()).toList();
+    }
+
+    /** Binds every listener; a failure is logged, kept in {@link #errors()}, and does not stop the others. */
+    public synchronized void start() {
+        for (ProxyRoute r : routes) {
+            URI listen = r.config().listen().orElseThrow();
+            InetSocketAddress at = new InetSocketAddress(listen.getHost(), listen.getPort());
+            StreamStats stats = new StreamStats();
+            try {
+                StreamListener l = listen.getScheme().equals("tcp") ? new TcpListener(r, at, stats) : new UdpListener(r, at, stats);
+                l.start();
+                listeners.put(r.config().name(), l);
+                LOG.log(Level.INFO, "route {0}: {1} listening on {2}", r.config().name(), listen.getScheme(), l.address());
+            } catch (IOException e) {
+                String msg = "route " + r.config().name() + ": listen " + listen + ": "
+                        + (e instanceof java.net.BindException ? "address already in use" : e.getMessage());
+                errors.put(r.config().name(), msg);
+                LOG.log(Level.ERROR, msg);
+            }
+        }
+    }
+
+    /** Routes whose listener could not start, with why. */
+    public synchronized Map<String, String> errors() {
+        return Map.copyOf(errors);
+    }
+
+    /** Where a route listens (the real port when 0 was configured). */
+    public synchronized Optional<InetSocketAddress> address(String route) {
+        return Optional.ofNullable(listeners.get(route)).map(StreamListener::address);
+    }
+
+    public synchronized Optional<StreamStats> stats(String route) {
+        return Optional.ofNullable(listeners.get(route)).map(StreamListener::stats);
+    }
+
+    @Override
+    public synchronized void close() {
+        for (StreamListener l : new ArrayList<>(listeners.values())) l.close();
+        listeners.clear();
+    }
+
+    /** One route's listener. */
+    interface StreamListener {
+        void start() throws IOException;
+
+        InetSocketAddress address();
+
+        StreamStats stats();
+
+        void close();
+    }
+
+    /**
+     * Blocks the calling virtual thread until the route is awake. Returns false, after logging, when the wake
+     * failed or timed out; the watcher has already emitted the error event.
+     */
+    static boolean awaitAwake(IdleWatcher w) {
+        if (w.isReady()) return true;
+        long bound = w.config().idle().wakeTimeout().toMillis() + 1000;
+        try {
+            w.wake(OpSource.WAKE_REQUEST).get(bound, TimeUnit.MILLISECONDS);
+            return true;
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.log(Level.DEBUG, "route {0}: wake failed, dropping held traffic: {1}", w.route(),
+                    e.getCause() == null ? e.toString() : e.getCause().getMessage());
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+}
