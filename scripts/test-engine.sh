@@ -20,7 +20,7 @@ if [ "${1:-}" = "--check" ]; then
 fi
 
 if ! command -v docker >/dev/null 2>&1 || ! command -v dockerd >/dev/null 2>&1 || [ ! -x /bin/busybox ] \
-    || ! command -v gcc >/dev/null 2>&1; then
+    || ! command -v gcc >/dev/null 2>&1 || ! ls /usr/lib/*/libc.a >/dev/null 2>&1; then
   [ "$(id -u)" = 0 ] || { echo "test-engine: docker.io, busybox-static and gcc are needed; run as root to install them" >&2; exit 1; }
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker.io busybox-static gcc libc6-dev >/dev/null
