@@ -1,6 +1,7 @@
 /** The dormouse command line; {@code serve} is the composition root. */
 module dev.dormouse.cli {
     requires dev.dormouse.core;
+    requires dev.dormouse.health;
     requires dev.dormouse.idlewatcher;
     requires dev.dormouse.proxy;
     requires info.picocli;

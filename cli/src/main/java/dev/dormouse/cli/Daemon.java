@@ -7,17 +7,24 @@ import dev.dormouse.core.ProviderConfig;
 import dev.dormouse.core.RouteConfig;
 import dev.dormouse.core.spi.Provider;
 import dev.dormouse.core.spi.ProviderFactory;
+import dev.dormouse.health.Checks;
+import dev.dormouse.health.HealthMonitors;
+import dev.dormouse.health.Notifications;
+import dev.dormouse.idlewatcher.IdleWatcher;
 import dev.dormouse.idlewatcher.IdleWatchers;
+import dev.dormouse.idlewatcher.RouteState;
 import dev.dormouse.proxy.HttpProxy;
 import dev.dormouse.proxy.ProxyRoute;
 import dev.dormouse.proxy.ProxySettings;
 import dev.dormouse.proxy.StreamProxy;
 import java.lang.System.Logger.Level;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.ServiceLoader;
 
 /**
@@ -33,6 +40,7 @@ public final class Daemon implements AutoCloseable {
     private IdleWatchers watchers;
     private HttpProxy proxy;
     private StreamProxy streams;
+    private HealthMonitors monitors;
     private boolean closed;
 
     public Daemon(DormouseConfig config) {
@@ -61,9 +69,6 @@ public final class Daemon implements AutoCloseable {
         if (!config.server().https().isEmpty()) {
             problems.add(new ConfigProblem(file, 0, 0, "server.https", "the HTTPS listener is not supported by this version yet"));
         }
-        if (!config.notifications().isEmpty()) {
-            problems.add(new ConfigProblem(file, 0, 0, "notifications", "notifications are not supported by this version yet"));
-        }
         return problems;
     }
 
@@ -83,6 +88,7 @@ public final class Daemon implements AutoCloseable {
             // A stream listener that cannot bind is logged by name and port; the other routes still serve.
             streams = new StreamProxy(proxyRoutes());
             streams.start();
+            monitors = startMonitors();
         } catch (RuntimeException e) {
             close();
             throw e;
@@ -90,6 +96,20 @@ public final class Daemon implements AutoCloseable {
         LOG.log(Level.INFO, "dormouse {0} serving http on {1} ({2} routes)", Main.version(),
                 config.server().http().isEmpty() ? "(disabled)" : config.server().http().replaceFirst(":0$", ":" + proxy.httpPort()),
                 config.routes().size());
+    }
+
+    /** One monitor per route (unless disabled); a sleeping route's monitor reports napping and wakes nothing. */
+    private HealthMonitors startMonitors() {
+        HealthMonitors m = new HealthMonitors(Clock.systemUTC());
+        m.subscribe(new Notifications(config.notifications()));
+        for (RouteConfig r : config.routes()) {
+            if (r.healthcheck().disable()) continue;
+            Optional<IdleWatcher> w = watchers.get(r.name());
+            Optional<Provider> p = r.container().map(c -> providers.get(c.kind() + ":" + c.provider()));
+            m.add(r.name(), r.healthcheck(), Checks.forRoute(r, p), () -> w.isPresent() && w.get().state() != RouteState.READY);
+        }
+        m.start();
+        return m;
     }
 
     private List<ProxyRoute> proxyRoutes() {
@@ -106,6 +126,10 @@ public final class Daemon implements AutoCloseable {
         return streams;
     }
 
+    public HealthMonitors monitors() {
+        return monitors;
+    }
+
     public IdleWatchers watchers() {
         return watchers;
     }
@@ -115,6 +139,7 @@ public final class Daemon implements AutoCloseable {
     public synchronized void close() {
         if (closed) return;
         closed = true;
+        if (monitors != null) monitors.close();
         if (streams != null) streams.close();
         if (proxy != null) proxy.close();
         if (watchers != null) watchers.close();

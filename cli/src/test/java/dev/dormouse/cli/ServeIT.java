@@ -363,6 +363,44 @@ class ServeIT {
         return lines;
     }
 
+    // ---------------------------------------------------------------- health monitors
+
+    @Test
+    void aSleepingRouteIsReportedNappingAndStaysAsleepThroughItsChecks() throws Exception {
+        int port = TestDocker.freePort();
+        String c = httpd("health-nap", port, "nap");
+        stop(c);
+        serve(route("nap", "nap.test", port, c, "idle_timeout: 1h") + "    healthcheck: {interval: 100ms, retries: 1}\n");
+        var monitor = daemon.monitors().get("nap").orElseThrow();
+        await("napping", () -> monitor.status() == dev.dormouse.health.HealthStatus.NAPPING);
+        long until = System.nanoTime() + Duration.ofSeconds(2).toNanos();
+        await("twenty check intervals", () -> System.nanoTime() > until);
+        assertEquals("exited", TestDocker.inspectStatus(c), "a health check must never wake a route");
+        assertEquals(dev.dormouse.health.HealthStatus.NAPPING, monitor.status());
+        assertEquals(0, monitor.snapshot().checks());
+        assertEquals(200, get("nap.test", "/", "*/*").statusCode());
+        await("healthy once awake", () -> monitor.status() == dev.dormouse.health.HealthStatus.HEALTHY);
+    }
+
+    @Test
+    void aContainersOwnHealthcheckDecidesItsHealth() throws Exception {
+        int port = TestDocker.freePort();
+        String c = name("health-cmd");
+        TestDocker.run(c, "--network", "host", "--health-cmd", "test -f /tmp/ok", "--health-interval", "1s", "--health-retries", "1",
+                TestDocker.IMAGE, "sh", "-c", "mkdir -p /www && echo up > /www/index.html && touch /tmp/ok && "
+                        + "trap 'kill $pid; exit 0' TERM; httpd -f -p 127.0.0.1:" + port + " -h /www & pid=$!; wait");
+        TestDocker.waitForPort(port, Duration.ofSeconds(20));
+        await("docker says healthy", () -> TestDocker.exec("inspect", "-f", "{{.State.Health.Status}}", c).strip().equals("healthy"));
+        serve(route("hc", "hc.test", port, c, "idle_timeout: 1h") + "    healthcheck: {interval: 200ms, retries: 1}\n");
+        var monitor = daemon.monitors().get("hc").orElseThrow();
+        await("healthy", () -> monitor.status() == dev.dormouse.health.HealthStatus.HEALTHY);
+        TestDocker.exec("exec", c, "rm", "/tmp/ok");
+        await("unhealthy from the container's HEALTHCHECK", () -> monitor.status() == dev.dormouse.health.HealthStatus.UNHEALTHY);
+        assertEquals("container unhealthy", monitor.snapshot().detail());
+        TestDocker.exec("exec", c, "touch", "/tmp/ok");
+        await("healthy again", () -> monitor.status() == dev.dormouse.health.HealthStatus.HEALTHY);
+    }
+
     // ---------------------------------------------------------------- 7. changes made outside dormouse
 
     @Test

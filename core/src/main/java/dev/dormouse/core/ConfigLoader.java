@@ -150,8 +150,13 @@ public final class ConfigLoader {
             String url = s.requiredString("url");
             Optional<Path> token = s.has("token_file") ? Optional.ofNullable(s.path("token_file", "")) : Optional.empty();
             List<String> events = s.stringList("events");
+            for (String ev : events) {
+                if (!ev.equals("down") && !ev.equals("up")) s.problem("events", "events are down and up, got '" + ev + "'");
+            }
+            Map<String, String> headers = s.stringMap("headers");
+            if (url != null && !url.startsWith("http://") && !url.startsWith("https://")) s.problem("url", "must be an http(s) URL, got '" + url + "'");
             s.finish();
-            return name == null || type == null || url == null ? null : new NotificationConfig(name, type, url, token, events);
+            return name == null || type == null || url == null ? null : new NotificationConfig(name, type, url, token, events, headers);
         });
 
         Section runtime = top.section("runtime");
@@ -308,7 +313,15 @@ public final class ConfigLoader {
         String method = s.oneOf("method", d.method(), Set.of("GET", "HEAD"));
         boolean insecure = s.bool("insecure_skip_verify", false);
         boolean disable = s.bool("disable", false);
-        return new HealthcheckConfig(path, interval, timeout, retries, method == null ? d.method() : method, insecure, disable);
+        if (retries < 1) s.problem("retries", "must be at least 1, got " + retries);
+        StatusRange expected = d.expectedStatus();
+        String expectedText = s.string("expected_status", d.expectedStatus().text());
+        try {
+            expected = StatusRange.parse(expectedText);
+        } catch (IllegalArgumentException e) {
+            s.problem("expected_status", e.getMessage());
+        }
+        return new HealthcheckConfig(path, interval, timeout, retries, method == null ? d.method() : method, insecure, disable, expected);
     }
 
     /** Cross-route checks: unique names and hosts, known dependencies, no cycles. */
@@ -731,6 +744,21 @@ public final class ConfigLoader {
                 Node n = ln.items().get(i);
                 if (n instanceof Scalar s && s.value() instanceof String str) out.add(str);
                 else problems.add(new ConfigProblem(file, n.line(), n.column(), l.path + "[" + i + "]", "must be a string, got " + n.kind()));
+            }
+            return out;
+        }
+
+        Map<String, String> stringMap(String key) {
+            Located l = get(key);
+            if (l == null || (l.node instanceof Scalar s0 && s0.value() == null)) return Map.of();
+            if (!(l.node instanceof MapNode m)) {
+                typeProblem(l, "a mapping of names to strings");
+                return Map.of();
+            }
+            Map<String, String> out = new LinkedHashMap<>();
+            for (Entry e : m.entries().values()) {
+                if (e.value() instanceof Scalar s && s.value() != null && !(s.value() instanceof Boolean)) out.put(e.key(), s.text());
+                else problems.add(new ConfigProblem(file, e.line(), e.column(), l.path + "." + e.key(), "must be a string, got " + e.value().kind()));
             }
             return out;
         }

@@ -13,10 +13,12 @@ import java.time.Duration;
  * @param method HTTP method, GET or HEAD; optional, default GET
  * @param insecureSkipVerify accept any TLS certificate of an https target; optional, default false
  * @param disable no periodic checks; optional, default false
+ * @param expectedStatus HTTP statuses that count as healthy, e.g. {@code 200-399} or {@code 200,204};
+ *     optional, default {@code <500}
  */
 public record HealthcheckConfig(String path, Duration interval, Duration timeout, int retries, String method,
-        boolean insecureSkipVerify, boolean disable) {
+        boolean insecureSkipVerify, boolean disable, StatusRange expectedStatus) {
 
-    public static final HealthcheckConfig DEFAULT =
-            new HealthcheckConfig("/", Duration.ofSeconds(30), Duration.ofSeconds(10), 3, "GET", false, false);
+    public static final HealthcheckConfig DEFAULT = new HealthcheckConfig("/", Duration.ofSeconds(30), Duration.ofSeconds(10), 3,
+            "GET", false, false, StatusRange.BELOW_500);
 }

@@ -1,0 +1,159 @@
+package dev.dormouse.health;
+
+import dev.dormouse.core.DormouseException;
+import dev.dormouse.core.Json;
+import dev.dormouse.core.NotificationConfig;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Consumer;
+
+/**
+ * Sends a {@code down} notification when a route's monitor becomes unhealthy (or error), and an {@code up}
+ * one when it is healthy again, only after a down was sent. Each delivery runs on its own virtual thread
+ * with retries (exponential backoff with jitter), so a slow or failing notifier never delays a check.
+ * Tokens are read from their files once; they never appear in logs or errors.
+ */
+public final class Notifications implements Consumer<StatusChange> {
+    private static final System.Logger LOG = System.getLogger("dev.dormouse.health.notify");
+
+    /**
+     * One notification.
+     *
+     * @param event {@code down} or {@code up}
+     */
+    public record Notification(String route, String event, HealthStatus status, String detail, long latencyMillis, Instant time) {
+        String json() {
+            StringBuilder b = new StringBuilder(160).append("{\"route\":");
+            Json.quote(b, route).append(",\"event\":\"").append(event).append("\",\"status\":\"").append(status.label())
+                    .append("\",\"detail\":");
+            Json.quote(b, detail).append(",\"latency_ms\":").append(latencyMillis).append(",\"time\":\"").append(time).append("\"}");
+            return b.toString();
+        }
+
+        String text() {
+            return "route " + route + " is " + (event.equals("down") ? status.label() : "healthy again") + (detail.isEmpty() ? "" : ": " + detail);
+        }
+    }
+
+    private record Target(NotificationConfig config, Optional<String> token) {}
+
+    private final List<Target> targets = new ArrayList<>();
+    private final HttpClient http;
+    private final int attempts;
+    private final Duration backoff;
+    private final Map<String, Boolean> downSent = new ConcurrentHashMap<>();
+
+    /** @throws DormouseException naming the notifier and file when a token file cannot be read */
+    public Notifications(List<NotificationConfig> configs, int attempts, Duration backoff) {
+        this.attempts = attempts;
+        this.backoff = backoff;
+        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        for (NotificationConfig c : configs) {
+            Optional<String> token = Optional.empty();
+            if (c.tokenFile().isPresent()) {
+                try {
+                    token = Optional.of(Files.readString(c.tokenFile().get(), StandardCharsets.UTF_8).strip());
+                } catch (IOException e) {
+                    throw new DormouseException("notification " + c.name() + ": read token_file " + c.tokenFile().get() + ": "
+                            + e.getClass().getSimpleName());
+                }
+            }
+            targets.add(new Target(c, token));
+        }
+    }
+
+    public Notifications(List<NotificationConfig> configs) {
+        this(configs, 5, Duration.ofSeconds(1));
+    }
+
+    @Override
+    public void accept(StatusChange c) {
+        String event;
+        if (c.to().isDown() && !c.from().isDown()) {
+            if (Boolean.TRUE.equals(downSent.put(c.route(), true))) return; // still down since the last one
+            event = "down";
+        } else if (c.to() == HealthStatus.HEALTHY && Boolean.TRUE.equals(downSent.get(c.route()))) {
+            downSent.put(c.route(), false);
+            event = "up";
+        } else {
+            return;
+        }
+        Notification n = new Notification(c.route(), event, c.to(), c.detail(), c.latencyMillis(), c.at());
+        for (Target t : targets) {
+            if (t.config().wants(event)) Thread.ofVirtual().name("notify-" + t.config().name()).start(() -> deliver(t, n));
+        }
+    }
+
+    private void deliver(Target t, Notification n) {
+        for (int attempt = 1; attempt <= attempts; attempt++) {
+            try {
+                HttpResponse<Void> r = http.send(request(t, n), HttpResponse.BodyHandlers.discarding());
+                if (r.statusCode() < 300) {
+                    LOG.log(Level.DEBUG, "notification {0}: route {1} {2} sent", t.config().name(), n.route(), n.event());
+                    return;
+                }
+                LOG.log(Level.WARNING, "notification {0}: route {1} {2}: HTTP {3} (attempt {4}/{5})", t.config().name(), n.route(),
+                        n.event(), r.statusCode(), attempt, attempts);
+            } catch (IOException e) {
+                LOG.log(Level.WARNING, "notification {0}: route {1} {2}: {3} (attempt {4}/{5})", t.config().name(), n.route(), n.event(),
+                        e.getClass().getSimpleName(), attempt, attempts);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            if (attempt < attempts) {
+                long base = backoff.toMillis() << (attempt - 1);
+                try {
+                    Thread.sleep(base + ThreadLocalRandom.current().nextLong(base + 1));
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }
+        LOG.log(Level.ERROR, "notification {0}: route {1} {2} not delivered after {3} attempts", t.config().name(), n.route(), n.event(), attempts);
+    }
+
+    private static HttpRequest request(Target t, Notification n) {
+        NotificationConfig c = t.config();
+        HttpRequest.Builder b;
+        switch (c.type()) {
+            case "ntfy" -> {
+                b = HttpRequest.newBuilder(URI.create(c.url())).POST(HttpRequest.BodyPublishers.ofString(n.text()))
+                        .header("Title", "dormouse: " + n.route() + " " + n.event())
+                        .header("Tags", n.event().equals("down") ? "warning" : "white_check_mark")
+                        .header("Priority", n.event().equals("down") ? "high" : "default");
+                t.token().ifPresent(tok -> b.header("Authorization", "Bearer " + tok));
+            }
+            case "gotify" -> {
+                String url = c.url().endsWith("/") ? c.url() + "message" : c.url() + "/message";
+                StringBuilder body = new StringBuilder("{\"title\":");
+                Json.quote(body, "dormouse: " + n.route() + " " + n.event()).append(",\"message\":");
+                Json.quote(body, n.text()).append(",\"priority\":").append(n.event().equals("down") ? 8 : 4).append('}');
+                b = HttpRequest.newBuilder(URI.create(url)).POST(HttpRequest.BodyPublishers.ofString(body.toString()))
+                        .header("Content-Type", "application/json");
+                t.token().ifPresent(tok -> b.header("X-Gotify-Key", tok));
+            }
+            default -> {
+                b = HttpRequest.newBuilder(URI.create(c.url())).POST(HttpRequest.BodyPublishers.ofString(n.json()))
+                        .header("Content-Type", "application/json");
+                t.token().ifPresent(tok -> b.header("Authorization", "Bearer " + tok));
+            }
+        }
+        c.headers().forEach(b::header);
+        return b.timeout(Duration.ofSeconds(10)).build();
+    }
+}
