@@ -321,7 +321,11 @@ public final class ConfigLoader {
         } catch (IllegalArgumentException e) {
             s.problem("expected_status", e.getMessage());
         }
-        return new HealthcheckConfig(path, interval, timeout, retries, method == null ? d.method() : method, insecure, disable, expected);
+        String send = s.string("send", "");
+        String expect = s.string("expect", "");
+        if (!expect.isEmpty() && send.isEmpty()) s.problem("expect", "needs send: only an answer to what was sent can be expected");
+        return new HealthcheckConfig(path, interval, timeout, retries, method == null ? d.method() : method, insecure, disable, expected,
+                send, expect);
     }
 
     /** Cross-route checks: unique names and hosts, known dependencies, no cycles. */

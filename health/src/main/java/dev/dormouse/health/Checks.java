@@ -43,7 +43,7 @@ public final class Checks {
     public static HealthCheck forTarget(URI target, HealthcheckConfig hc, StatusRange expected) {
         return switch (target.getScheme()) {
             case "tcp" -> timeout -> tcp(target, timeout);
-            case "udp" -> timeout -> udp(target, timeout);
+            case "udp" -> hc.send().isEmpty() ? timeout -> udp(target, timeout) : timeout -> udpAnswer(target, hc, timeout);
             default -> timeout -> http(target, hc, expected, timeout);
         };
     }
@@ -96,6 +96,27 @@ public final class Checks {
             return CheckResult.error(t0, "port unreachable");
         } catch (SocketTimeoutException e) {
             return CheckResult.pass(t0, "port bound");
+        } catch (IOException e) {
+            return CheckResult.error(t0, describe(e));
+        }
+    }
+
+    /** Sends the configured payload; healthy when an answer comes (containing {@code expect}, if set). */
+    static CheckResult udpAnswer(URI target, HealthcheckConfig hc, Duration timeout) {
+        long t0 = System.nanoTime();
+        try (DatagramSocket s = new DatagramSocket()) {
+            s.connect(new InetSocketAddress(target.getHost(), target.getPort()));
+            s.setSoTimeout(millis(timeout));
+            byte[] out = hc.send().getBytes(StandardCharsets.UTF_8);
+            s.send(new DatagramPacket(out, out.length));
+            byte[] buf = new byte[65_535];
+            DatagramPacket p = new DatagramPacket(buf, buf.length);
+            s.receive(p);
+            String answer = new String(buf, 0, p.getLength(), StandardCharsets.UTF_8);
+            if (hc.expect().isEmpty() || answer.contains(hc.expect())) return CheckResult.pass(t0, "answered");
+            return CheckResult.fail(t0, "answer without '" + hc.expect() + "'");
+        } catch (PortUnreachableException e) {
+            return CheckResult.error(t0, "port unreachable");
         } catch (IOException e) {
             return CheckResult.error(t0, describe(e));
         }

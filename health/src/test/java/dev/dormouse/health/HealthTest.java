@@ -46,7 +46,7 @@ class HealthTest {
 
     static HealthcheckConfig hc(int retries, String interval, String expected, boolean insecure) {
         return new HealthcheckConfig("/health", dev.dormouse.core.Durations.parse(interval), Duration.ofSeconds(2), retries, "GET",
-                insecure, false, StatusRange.parse(expected));
+                insecure, false, StatusRange.parse(expected), "", "");
     }
 
     static void await(String what, BooleanSupplier c) {
@@ -257,6 +257,37 @@ class HealthTest {
         s.start();
         closing.add(() -> s.stop(0));
         return s.getAddress().getPort();
+    }
+
+    @Test
+    void udpTargetsAnswerWhatIsSent() throws Exception {
+        java.net.DatagramSocket echo = new java.net.DatagramSocket(0, java.net.InetAddress.getLoopbackAddress());
+        closing.add(echo);
+        Thread.ofVirtual().start(() -> {
+            byte[] b = new byte[512];
+            while (!echo.isClosed()) {
+                try {
+                    java.net.DatagramPacket p = new java.net.DatagramPacket(b, b.length);
+                    echo.receive(p);
+                    byte[] out = ("pong:" + new String(b, 0, p.getLength(), StandardCharsets.UTF_8)).getBytes(StandardCharsets.UTF_8);
+                    echo.send(new java.net.DatagramPacket(out, out.length, p.getSocketAddress()));
+                } catch (java.io.IOException e) {
+                    return;
+                }
+            }
+        });
+        URI uri = URI.create("udp://127.0.0.1:" + echo.getLocalPort());
+        HealthcheckConfig good = new HealthcheckConfig("/", Duration.ofSeconds(1), Duration.ofSeconds(1), 1, "GET", false, false,
+                StatusRange.BELOW_500, "ping", "pong:ping");
+        assertTrue(Checks.forTarget(uri, good, good.expectedStatus()).check(Duration.ofSeconds(1)).healthy());
+        HealthcheckConfig wrong = new HealthcheckConfig("/", Duration.ofSeconds(1), Duration.ofSeconds(1), 1, "GET", false, false,
+                StatusRange.BELOW_500, "ping", "PONG");
+        CheckResult r = Checks.forTarget(uri, wrong, wrong.expectedStatus()).check(Duration.ofSeconds(1));
+        assertFalse(r.healthy());
+        assertEquals("answer without 'PONG'", r.detail());
+        echo.close();
+        CheckResult gone = Checks.forTarget(uri, good, good.expectedStatus()).check(Duration.ofSeconds(1));
+        assertFalse(gone.healthy());
     }
 
     @Test
