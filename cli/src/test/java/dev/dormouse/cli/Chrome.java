@@ -97,10 +97,6 @@ final class Chrome implements AutoCloseable {
         return eval("return document.body ? document.body.innerText : ''");
     }
 
-    String title() throws Exception {
-        return eval("return document.title");
-    }
-
     private String call(String method, String path, String json) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + "/session/" + session + path))
                 .header("Content-Type", "application/json").timeout(Duration.ofSeconds(60));

@@ -126,9 +126,16 @@ public final class ConfigLoader {
             Path secret = x.requiredPath("token_secret_file");
             String fp = x.string("fingerprint", "");
             boolean insecure = x.bool("insecure_skip_verify", false);
+            if (!fp.isEmpty() && !fp.matches("(?i)[0-9a-f]{2}(:[0-9a-f]{2}){31}")) {
+                x.problem("fingerprint", "must be a SHA-256 fingerprint like AB:CD:...(32 bytes), got '" + fp + "'");
+            }
+            if (tokenId != null && !tokenId.matches("[^@!\\s]+@[^@!\\s]+![^@!\\s]+")) {
+                x.problem("token_id", "must be USER@REALM!TOKENID, got '" + tokenId + "'");
+            }
+            Duration poll = x.positiveDuration("poll_interval", Duration.ofSeconds(5));
             x.finish();
             return name == null ? null : new ProxmoxProviderConfig(name, url, tokenId, secret,
-                    fp.isEmpty() ? Optional.empty() : Optional.of(fp), insecure);
+                    fp.isEmpty() ? Optional.empty() : Optional.of(fp), insecure, poll);
         }));
         providers.finish();
         checkUnique(providerCfgs, top);

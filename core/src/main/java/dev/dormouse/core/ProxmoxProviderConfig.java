@@ -13,9 +13,10 @@ import java.util.Optional;
  * @param tokenSecretFile file holding the token secret; required
  * @param fingerprint SHA-256 certificate fingerprint to pin; optional
  * @param insecureSkipVerify accept any certificate; optional, default false
+ * @param pollInterval how often guest states are read (one request per provider); optional, default {@code 5s}
  */
 public record ProxmoxProviderConfig(String name, String url, String tokenId, Path tokenSecretFile,
-        Optional<String> fingerprint, boolean insecureSkipVerify) implements ProviderConfig {
+        Optional<String> fingerprint, boolean insecureSkipVerify, java.time.Duration pollInterval) implements ProviderConfig {
     public String kind() {
         return "proxmox";
     }

@@ -1,0 +1,134 @@
+package dev.dormouse.provider.proxmox;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import dev.dormouse.core.ProxmoxProviderConfig;
+import dev.dormouse.core.spi.ContainerEvent;
+import dev.dormouse.core.spi.ContainerStatus;
+import dev.dormouse.core.spi.Provider;
+import dev.dormouse.core.spi.ProviderException;
+import dev.dormouse.provider.proxmox.sim.PveSimulator;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ProxmoxProviderTest {
+    @TempDir
+    Path dir;
+    private PveSimulator pve;
+    private Provider provider;
+
+    @BeforeEach
+    void start() throws Exception {
+        pve = new PveSimulator("root@pam!dormouse", "s3cr3t-uuid");
+        pve.taskMillis = 100;
+        pve.add("pve", "lxc", 100, "ct100", 0);
+        pve.add("pve", "qemu", 200, "vm200", 0);
+        provider = provider("s3cr3t-uuid", Duration.ofMillis(100));
+    }
+
+    @AfterEach
+    void stop() {
+        provider.close();
+        pve.close();
+    }
+
+    private Provider provider(String secret, Duration poll) throws Exception {
+        Path f = dir.resolve("secret-" + secret.hashCode());
+        Files.writeString(f, secret + "\n");
+        return new ProxmoxProviderFactory().create(new ProxmoxProviderConfig("pve", pve.url(), "root@pam!dormouse", f, Optional.empty(), false, poll));
+    }
+
+    static void await(String what, BooleanSupplier c) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!c.getAsBoolean()) {
+            if (System.nanoTime() > deadline) fail("timed out waiting for " + what);
+            LockSupport.parkNanos(10_000_000L);
+        }
+    }
+
+    @Test
+    void bothGuestKindsStartStopAndKill() {
+        for (String g : List.of("pve/100", "pve/200")) {
+            assertEquals(ContainerStatus.STOPPED, provider.inspect(g).status());
+            provider.start(g);
+            assertEquals(ContainerStatus.RUNNING, provider.inspect(g).status());
+            provider.start(g); // already running: no task
+            provider.stop(g, "SIGTERM", Duration.ofSeconds(5));
+            assertEquals(ContainerStatus.STOPPED, provider.inspect(g).status());
+            provider.start(g);
+            provider.kill(g, "SIGKILL");
+            assertEquals(ContainerStatus.STOPPED, provider.inspect(g).status());
+        }
+        assertEquals("lxc", provider.inspect("pve/100").image());
+        assertEquals("qemu", provider.inspect("pve/200").image());
+        assertEquals(ContainerStatus.MISSING, provider.inspect("pve/999").status());
+    }
+
+    @Test
+    void qemuPausesAndLxcSaysItCannot() {
+        provider.start("pve/200");
+        provider.pause("pve/200");
+        assertEquals(ContainerStatus.PAUSED, provider.inspect("pve/200").status());
+        provider.unpause("pve/200");
+        assertEquals(ContainerStatus.RUNNING, provider.inspect("pve/200").status());
+        provider.start("pve/100");
+        ProviderException e = assertThrows(ProviderException.class, () -> provider.pause("pve/100"));
+        assertTrue(e.getMessage().contains("pausing LXC guests is not supported"), e.getMessage());
+    }
+
+    @Test
+    void failuresNameNodeVmidAndPvesText() throws Exception {
+        pve.guest(100).failNextTask("command 'lxc-start -F -n 100' failed: exit code 1");
+        ProviderException failed = assertThrows(ProviderException.class, () -> provider.start("pve/100"));
+        assertEquals("proxmox pve: start guest pve/100: task failed: command 'lxc-start -F -n 100' failed: exit code 1", failed.getMessage());
+
+        Provider wrong = provider("not-the-secret", Duration.ofSeconds(5));
+        ProviderException denied = assertThrows(ProviderException.class, () -> wrong.inspect("pve/100"));
+        assertEquals(ProviderException.Reason.UNAUTHORIZED, denied.reason());
+        assertTrue(denied.getMessage().startsWith("proxmox pve: inspect guest pve/100: 401 authentication failure (check token_id"), denied.getMessage());
+        assertFalse(denied.getMessage().contains("not-the-secret"), "the secret must never appear");
+        wrong.close();
+
+        pve.failAll = 596;
+        ProviderException broken = assertThrows(ProviderException.class, () -> provider.inspect("pve/200"));
+        assertEquals(ProviderException.Reason.UNAVAILABLE, broken.reason());
+        assertTrue(broken.getMessage().contains("596 broken connection"), broken.getMessage());
+        pve.failAll = 0;
+    }
+
+    @Test
+    void guestChangesArriveFromOnePollPerInterval() throws Exception {
+        for (int i = 0; i < 200; i++) pve.add("pve", i % 2 == 0 ? "lxc" : "qemu", 1000 + i, "g" + i, 0);
+        List<ContainerEvent> seen = new CopyOnWriteArrayList<>();
+        try (AutoCloseable a = provider.subscribe(seen::add); AutoCloseable b = provider.subscribe(e -> { })) {
+            await("first polls", () -> pve.hits("/cluster/resources") >= 2);
+            pve.external(1005, true);
+            await("start event", () -> seen.stream().anyMatch(e -> e.containerName().equals("pve/1005") && e.action() == ContainerEvent.Action.START));
+            pve.external(1005, false);
+            await("stop event", () -> seen.stream().anyMatch(e -> e.containerName().equals("pve/1005") && e.action() == ContainerEvent.Action.STOP));
+            int before = pve.hits("/cluster/resources");
+            int statusBefore = pve.hits("/nodes/");
+            long t0 = System.nanoTime();
+            long until = t0 + TimeUnit.MILLISECONDS.toNanos(1000);
+            await("a second", () -> System.nanoTime() > until);
+            int polls = pve.hits("/cluster/resources") - before;
+            assertTrue(polls >= 5 && polls <= 12, "one poll per 100 ms interval for 202 guests, got " + polls);
+            assertEquals(statusBefore, pve.hits("/nodes/"), "no per-guest requests");
+        }
+    }
+}

@@ -1,0 +1,227 @@
+package dev.dormouse.provider.proxmox.sim;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A Proxmox VE API simulator for tests, following the PVE API documentation (api2/json):
+ * <ul>
+ * <li>auth: {@code Authorization: PVEAPIToken=USER@REALM!TOKENID=SECRET}, else 401;</li>
+ * <li>{@code GET /nodes/{node}/{lxc|qemu}/{vmid}/status/current}: {@code {"data":{"status","name","vmid","qmpstatus"?,"uptime"}}};
+ *     an unknown guest answers 500 with "Configuration file 'nodes/N/qemu/V.conf' does not exist";</li>
+ * <li>{@code POST .../status/{start|shutdown|stop|suspend|resume}}: {@code {"data":"UPID:..."}}; the task
+ *     runs for {@link #taskMillis} and then changes the guest;</li>
+ * <li>{@code GET /nodes/{node}/tasks/{upid}/status}: {@code {"data":{"status":"running"|"stopped","exitstatus":"OK"|text}}};</li>
+ * <li>{@code GET /cluster/resources?type=vm}: every guest with node, vmid, type, status, name.</li>
+ * </ul>
+ * Errors carry PVE's text in the JSON {@code message}. A running guest serves a real HTTP upstream on its
+ * port, so a route to it behaves like one to a real guest. Checked against the documentation only; a real
+ * PVE may add fields, which the provider ignores.
+ */
+public final class PveSimulator implements AutoCloseable {
+    private static final Pattern STATUS = Pattern.compile("/api2/json/nodes/([^/]+)/(lxc|qemu)/(\\d+)/status/(\\w+)");
+    private static final Pattern TASK = Pattern.compile("/api2/json/nodes/([^/]+)/tasks/([^/]+)/status");
+
+    /** One guest. Its upstream answers {@code hello from NAME} on 127.0.0.1:port while it runs. */
+    public final class Guest {
+        final String node;
+        final String kind;
+        final int vmid;
+        final String name;
+        final int port;
+        volatile String status = "stopped";
+        volatile boolean paused;
+        volatile String failNext;
+        private HttpServer upstream;
+
+        Guest(String node, String kind, int vmid, String name, int port) {
+            this.node = node;
+            this.kind = kind;
+            this.vmid = vmid;
+            this.name = name;
+            this.port = port;
+        }
+
+        public String status() {
+            return paused ? "paused" : status;
+        }
+
+        /** The next action's task fails with this PVE exit status text. */
+        public void failNextTask(String exitstatus) {
+            failNext = exitstatus;
+        }
+
+        synchronized void run(boolean on) throws IOException {
+            if (on && upstream == null && port > 0) {
+                upstream = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 64);
+                upstream.createContext("/", x -> {
+                    byte[] b = ("hello from " + name).getBytes(StandardCharsets.UTF_8);
+                    x.sendResponseHeaders(200, b.length);
+                    x.getResponseBody().write(b);
+                    x.close();
+                });
+                upstream.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+                upstream.start();
+            } else if (!on && upstream != null) {
+                upstream.stop(0);
+                upstream = null;
+            }
+            status = on ? "running" : "stopped";
+        }
+    }
+
+    private record Task(String node, long doneAt, String exitstatus) {}
+
+    private final HttpServer server;
+    private final String expectedAuth;
+    private final Map<Integer, Guest> guests = new ConcurrentHashMap<>();
+    private final Map<String, Task> tasks = new ConcurrentHashMap<>();
+    private final Map<String, AtomicInteger> hits = new ConcurrentHashMap<>();
+    private final AtomicInteger upids = new AtomicInteger();
+    public volatile long taskMillis = 300;
+    /** When set, every request answers with this HTTP status (e.g. 596). */
+    public volatile int failAll;
+
+    public PveSimulator(String tokenId, String secret) throws IOException {
+        this.expectedAuth = "PVEAPIToken=" + tokenId + "=" + secret;
+        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 128);
+        server.createContext("/", this::handle);
+        server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+        server.start();
+    }
+
+    public String url() {
+        return "http://127.0.0.1:" + server.getAddress().getPort();
+    }
+
+    public Guest add(String node, String kind, int vmid, String name, int port) {
+        Guest g = new Guest(node, kind, vmid, name, port);
+        guests.put(vmid, g);
+        return g;
+    }
+
+    public Guest guest(int vmid) {
+        return guests.get(vmid);
+    }
+
+    /** Requests seen for a path prefix such as {@code /cluster/resources}. */
+    public int hits(String pathPrefix) {
+        return hits.entrySet().stream().filter(e -> e.getKey().startsWith(pathPrefix)).mapToInt(e -> e.getValue().get()).sum();
+    }
+
+    private void handle(HttpExchange x) throws IOException {
+        try (x) {
+            String path = x.getRequestURI().getRawPath();
+            hits.computeIfAbsent(path.replace("/api2/json", ""), k -> new AtomicInteger()).incrementAndGet();
+            if (failAll != 0) {
+                reply(x, failAll, "{\"data\":null,\"message\":\"simulated failure\"}");
+                return;
+            }
+            if (!expectedAuth.equals(x.getRequestHeaders().getFirst("Authorization"))) {
+                reply(x, 401, "{\"data\":null,\"message\":\"authentication failure\"}");
+                return;
+            }
+            if (path.equals("/api2/json/cluster/resources")) {
+                List<String> rows = new ArrayList<>();
+                for (Guest g : guests.values()) {
+                    rows.add("{\"id\":\"" + g.kind + "/" + g.vmid + "\",\"vmid\":" + g.vmid + ",\"node\":\"" + g.node + "\",\"type\":\"" + g.kind
+                            + "\",\"status\":\"" + g.status + "\",\"name\":\"" + g.name + "\"" + (g.paused ? ",\"qmpstatus\":\"paused\"" : "") + "}");
+                }
+                reply(x, 200, "{\"data\":[" + String.join(",", rows) + "]}");
+                return;
+            }
+            Matcher t = TASK.matcher(path);
+            if (t.matches()) {
+                Task task = tasks.get(URLDecoder.decode(t.group(2), StandardCharsets.UTF_8));
+                if (task == null) {
+                    reply(x, 500, "{\"data\":null,\"message\":\"no such task\"}");
+                } else if (System.currentTimeMillis() < task.doneAt) {
+                    reply(x, 200, "{\"data\":{\"status\":\"running\"}}");
+                } else {
+                    reply(x, 200, "{\"data\":{\"status\":\"stopped\",\"exitstatus\":\"" + task.exitstatus + "\"}}");
+                }
+                return;
+            }
+            Matcher m = STATUS.matcher(path);
+            if (!m.matches()) {
+                reply(x, 501, "{\"data\":null,\"message\":\"Method '" + x.getRequestMethod() + " " + path + "' not implemented\"}");
+                return;
+            }
+            Guest g = guests.get(Integer.parseInt(m.group(3)));
+            if (g == null || !g.node.equals(m.group(1)) || !g.kind.equals(m.group(2))) {
+                reply(x, 500, "{\"data\":null,\"message\":\"Configuration file 'nodes/" + m.group(1) + "/" + m.group(2) + "/" + m.group(3)
+                        + ".conf' does not exist\"}");
+                return;
+            }
+            String action = m.group(4);
+            if (x.getRequestMethod().equals("GET") && action.equals("current")) {
+                reply(x, 200, "{\"data\":{\"status\":\"" + g.status + "\",\"name\":\"" + g.name + "\",\"vmid\":" + g.vmid
+                        + (g.kind.equals("qemu") ? ",\"qmpstatus\":\"" + (g.paused ? "paused" : g.status) + "\"" : "")
+                        + ",\"uptime\":" + (g.status.equals("running") ? 5 : 0) + "}}");
+                return;
+            }
+            x.getRequestBody().readAllBytes();
+            String upid = "UPID:" + g.node + ":" + String.format("%08X", upids.incrementAndGet()) + ":00000000:00000000:"
+                    + (g.kind.equals("lxc") ? "vz" : "qm") + action + ":" + g.vmid + ":root@pam!dormouse:";
+            String fail = g.failNext;
+            g.failNext = null;
+            tasks.put(upid, new Task(g.node, System.currentTimeMillis() + taskMillis, fail == null ? "OK" : fail));
+            if (fail == null) {
+                Thread.ofVirtual().start(() -> {
+                    try {
+                        Thread.sleep(taskMillis);
+                        switch (action) {
+                            case "start" -> g.run(true);
+                            case "shutdown", "stop" -> {
+                                g.paused = false;
+                                g.run(false);
+                            }
+                            case "suspend" -> g.paused = true;
+                            case "resume" -> g.paused = false;
+                            default -> { }
+                        }
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
+            }
+            reply(x, 200, "{\"data\":\"" + upid + "\"}");
+        }
+    }
+
+    private static void reply(HttpExchange x, int status, String json) throws IOException {
+        byte[] b = json.getBytes(StandardCharsets.UTF_8);
+        x.getResponseHeaders().set("Content-Type", "application/json;charset=UTF-8");
+        x.sendResponseHeaders(status, b.length);
+        x.getResponseBody().write(b);
+    }
+
+    /** Sets a guest's status as if changed in the PVE web UI. */
+    public void external(int vmid, boolean running) throws IOException {
+        guests.get(vmid).run(running);
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        for (Guest g : guests.values()) {
+            try {
+                g.run(false);
+            } catch (IOException e) {
+                // closing anyway
+            }
+        }
+    }
+}
