@@ -112,6 +112,41 @@ class ProxmoxProviderTest {
     }
 
     @Test
+    void tlsIsVerifiedUnlessPinnedOrSkipped() throws Exception {
+        Path ks = dir.resolve("pve.p12");
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(), "-genkeypair", "-alias", "pve",
+                "-keyalg", "RSA", "-keysize", "2048", "-dname", "CN=pve.lan", "-validity", "2", "-storetype", "PKCS12", "-keystore",
+                ks.toString(), "-storepass", "changeit").redirectErrorStream(true).start();
+        p.getInputStream().readAllBytes();
+        assertEquals(0, p.waitFor());
+        java.security.KeyStore store = java.security.KeyStore.getInstance("PKCS12");
+        try (var in = Files.newInputStream(ks)) {
+            store.load(in, "changeit".toCharArray());
+        }
+        javax.net.ssl.KeyManagerFactory kmf = javax.net.ssl.KeyManagerFactory.getInstance(javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(store, "changeit".toCharArray());
+        javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+        ctx.init(kmf.getKeyManagers(), null, null);
+        byte[] der = store.getCertificate("pve").getEncoded();
+        String fp = java.util.HexFormat.ofDelimiter(":").withUpperCase()
+                .formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(der));
+        try (PveSimulator tls = new PveSimulator("root@pam!dormouse", "s3cr3t-uuid", ctx)) {
+            tls.add("pve", "qemu", 300, "vm300", 0);
+            Path f = dir.resolve("tls-secret");
+            Files.writeString(f, "s3cr3t-uuid");
+            java.util.function.BiFunction<Optional<String>, Boolean, Provider> make = (pin, insecure) -> new ProxmoxProviderFactory().create(
+                    new ProxmoxProviderConfig("pve", tls.url(), "root@pam!dormouse", f, pin, insecure, Duration.ofSeconds(5)));
+            ProviderException untrusted = assertThrows(ProviderException.class, () -> make.apply(Optional.empty(), false).inspect("pve/300"));
+            assertTrue(untrusted.getMessage().contains("SSLHandshakeException"), untrusted.getMessage());
+            assertEquals(ContainerStatus.STOPPED, make.apply(Optional.of(fp), false).inspect("pve/300").status());
+            String other = "00" + fp.substring(2);
+            ProviderException mismatch = assertThrows(ProviderException.class, () -> make.apply(Optional.of(other), false).inspect("pve/300"));
+            assertTrue(mismatch.getMessage().contains("SSLHandshakeException"), mismatch.getMessage());
+            assertEquals(ContainerStatus.STOPPED, make.apply(Optional.empty(), true).inspect("pve/300").status());
+        }
+    }
+
+    @Test
     void guestChangesArriveFromOnePollPerInterval() throws Exception {
         for (int i = 0; i < 200; i++) pve.add("pve", i % 2 == 0 ? "lxc" : "qemu", 1000 + i, "g" + i, 0);
         List<ContainerEvent> seen = new CopyOnWriteArrayList<>();

@@ -95,15 +95,26 @@ public final class PveSimulator implements AutoCloseable {
     public volatile int failAll;
 
     public PveSimulator(String tokenId, String secret) throws IOException {
+        this(tokenId, secret, null);
+    }
+
+    /** With {@code tls}, the API is served over HTTPS like a real PVE (port 8006 there). */
+    public PveSimulator(String tokenId, String secret, javax.net.ssl.SSLContext tls) throws IOException {
         this.expectedAuth = "PVEAPIToken=" + tokenId + "=" + secret;
-        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 128);
+        if (tls != null) {
+            com.sun.net.httpserver.HttpsServer https = com.sun.net.httpserver.HttpsServer.create(new InetSocketAddress("127.0.0.1", 0), 128);
+            https.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(tls));
+            server = https;
+        } else {
+            server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 128);
+        }
         server.createContext("/", this::handle);
         server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
         server.start();
     }
 
     public String url() {
-        return "http://127.0.0.1:" + server.getAddress().getPort();
+        return (server instanceof com.sun.net.httpserver.HttpsServer ? "https" : "http") + "://127.0.0.1:" + server.getAddress().getPort();
     }
 
     public Guest add(String node, String kind, int vmid, String name, int port) {
