@@ -3,7 +3,6 @@ package dev.dormouse.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.dormouse.core.ConfigLoader;
 import dev.dormouse.idlewatcher.IdleWatcher;
 import dev.dormouse.idlewatcher.RouteState;
 import dev.dormouse.provider.docker.testkit.TestDocker;
@@ -38,13 +37,8 @@ class ProxmoxIT {
     private void serve(String secret, String routes) throws Exception {
         Path secretFile = dir.resolve("pve.secret");
         Files.writeString(secretFile, secret);
-        String yaml = "server: {http: \"127.0.0.1:0\", admin: \"\", data_dir: \"" + dir.resolve("data") + "\"}\n"
-                + "providers:\n  proxmox: [{name: pve, url: \"" + pve.url() + "\", token_id: \"root@pam!dormouse\", token_secret_file: \""
-                + secretFile + "\", poll_interval: 500ms}]\nroutes:\n" + routes;
-        Path cfg = dir.resolve("dormouse.yml");
-        Files.writeString(cfg, yaml);
-        daemon = new Daemon(ConfigLoader.load(cfg));
-        daemon.start();
+        daemon = ServeIT.start(dir, "  proxmox: [{name: pve, url: \"" + pve.url() + "\", token_id: \"root@pam!dormouse\", token_secret_file: \""
+                + secretFile + "\", poll_interval: 500ms}]\n", routes);
     }
 
     private HttpResponse<String> get(String host) throws Exception {

@@ -91,12 +91,18 @@ class ServeIT {
     }
 
     void serve(String routes) throws Exception {
+        daemon = start(dir, "  docker: [{name: local}]\n", routes);
+    }
+
+    /** Writes a config with an ephemeral HTTP port, the given providers and routes into {@code dir}, and starts a daemon on it. */
+    static Daemon start(Path dir, String providers, String routes) throws Exception {
         String yaml = "server:\n  http: \"127.0.0.1:0\"\n  admin: \"\"\n  data_dir: \"" + dir.resolve("data") + "\"\n"
-                + "providers:\n  docker: [{name: local}]\nroutes:\n" + routes;
+                + "providers:\n" + providers + "routes:\n" + routes;
         Path cfg = dir.resolve("dormouse.yml");
         Files.writeString(cfg, yaml);
-        daemon = new Daemon(ConfigLoader.load(cfg));
-        daemon.start();
+        Daemon d = new Daemon(ConfigLoader.load(cfg));
+        d.start();
+        return d;
     }
 
     static String route(String name, String host, int port, String container, String idle) {

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.dormouse.core.ConfigLoader;
 import dev.dormouse.provider.docker.testkit.TestDocker;
 import java.io.DataInputStream;
 import java.io.InputStream;
@@ -20,7 +19,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -71,12 +69,7 @@ class StreamIT {
     }
 
     void serve(String routes) throws Exception {
-        String yaml = "server:\n  http: \"127.0.0.1:0\"\n  admin: \"\"\n  data_dir: \"" + dir.resolve("data") + "\"\n"
-                + "providers:\n  docker: [{name: local}]\nroutes:\n" + routes;
-        Path cfg = dir.resolve("dormouse.yml");
-        Files.writeString(cfg, yaml);
-        daemon = new Daemon(ConfigLoader.load(cfg));
-        daemon.start();
+        daemon = ServeIT.start(dir, "  docker: [{name: local}]\n", routes);
     }
 
     static String stream(String name, String scheme, int listen, int target, String container, String idle) {

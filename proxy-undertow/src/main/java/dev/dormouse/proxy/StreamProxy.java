@@ -63,24 +63,13 @@ public final class StreamProxy implements AutoCloseable {
     }
 
     public synchronized Optional<StreamStats> stats(String route) {
-        return Optional.ofNullable(listeners.get(route)).map(StreamListener::stats);
+        return Optional.ofNullable(listeners.get(route)).map(l -> l.stats);
     }
 
     @Override
     public synchronized void close() {
         for (StreamListener l : new ArrayList<>(listeners.values())) l.close();
         listeners.clear();
-    }
-
-    /** One route's listener. */
-    interface StreamListener {
-        void start() throws IOException;
-
-        InetSocketAddress address();
-
-        StreamStats stats();
-
-        void close();
     }
 
     /**

@@ -5,9 +5,9 @@ import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
-import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.channels.AsynchronousCloseException;
+import java.nio.channels.NetworkChannel;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.Set;
@@ -19,50 +19,25 @@ import java.util.concurrent.ConcurrentHashMap;
  * by TCP flow control), so nothing is lost and nothing is copied. Then both directions are relayed, with
  * half-close passed on and an error on either side closing both.
  */
-final class TcpListener implements StreamProxy.StreamListener {
+final class TcpListener extends StreamListener {
     private static final int BUFFER = 64 * 1024;
 
-    private final ProxyRoute route;
-    private final InetSocketAddress bindTo;
-    private final StreamStats stats;
-    private final InetSocketAddress target;
     private final Set<SocketChannel> open = ConcurrentHashMap.newKeySet();
     private ServerSocketChannel server;
-    private volatile boolean closed;
 
     TcpListener(ProxyRoute route, InetSocketAddress bindTo, StreamStats stats) {
-        this.route = route;
-        this.bindTo = bindTo;
-        this.stats = stats;
-        URI t = route.config().target();
-        this.target = new InetSocketAddress(t.getHost(), t.getPort());
+        super(route, bindTo, stats);
     }
 
     @Override
-    public void start() throws IOException {
-        server = ServerSocketChannel.open();
-        server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
-        try {
-            server.bind(bindTo, 1024);
-        } catch (IOException e) {
-            server.close();
-            throw e;
-        }
-        Thread.ofVirtual().name("tcp-accept-" + route.config().name()).start(this::acceptLoop);
+    void start() throws IOException {
+        server = bind(ServerSocketChannel.open(), 1024);
+        Thread.ofVirtual().name("tcp-accept-" + name()).start(this::acceptLoop);
     }
 
     @Override
-    public InetSocketAddress address() {
-        try {
-            return (InetSocketAddress) server.getLocalAddress();
-        } catch (IOException e) {
-            return bindTo;
-        }
-    }
-
-    @Override
-    public StreamStats stats() {
-        return stats;
+    NetworkChannel channel() {
+        return server;
     }
 
     private void acceptLoop() {
@@ -160,7 +135,7 @@ final class TcpListener implements StreamProxy.StreamListener {
     }
 
     @Override
-    public void close() {
+    void close() {
         closed = true;
         closeQuietly(server);
         for (SocketChannel c : open) closeQuietly(c);

@@ -10,10 +10,10 @@ import java.net.PortUnreachableException;
 import java.net.SocketAddress;
 import java.net.SocketTimeoutException;
 import java.net.StandardSocketOptions;
-import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.channels.AsynchronousCloseException;
 import java.nio.channels.DatagramChannel;
+import java.nio.channels.NetworkChannel;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.Map;
@@ -25,58 +25,34 @@ import java.util.concurrent.ConcurrentHashMap;
  * are queued (up to {@link #MAX_QUEUED}) and delivered in arrival order once it is awake; if the wake
  * fails they are dropped and counted.
  */
-final class UdpListener implements StreamProxy.StreamListener {
+final class UdpListener extends StreamListener {
     static final int MAX_QUEUED = 1024;
     static final long SESSION_IDLE_MS = 60_000;
     private static final int MAX_DATAGRAM = 65_535;
 
-    private final ProxyRoute route;
-    private final InetSocketAddress bindTo;
-    private final StreamStats stats;
-    private final InetSocketAddress target;
     private final Map<SocketAddress, Session> sessions = new ConcurrentHashMap<>();
     /** Datagrams held during a wake, in arrival order; guarded by itself. */
     private final ArrayDeque<Held> held = new ArrayDeque<>();
     private boolean flushing;
     private DatagramChannel channel;
-    private volatile boolean closed;
 
     private record Held(SocketAddress from, byte[] data) {}
 
     UdpListener(ProxyRoute route, InetSocketAddress bindTo, StreamStats stats) {
-        this.route = route;
-        this.bindTo = bindTo;
-        this.stats = stats;
-        URI t = route.config().target();
-        this.target = new InetSocketAddress(t.getHost(), t.getPort());
+        super(route, bindTo, stats);
     }
 
     @Override
-    public void start() throws IOException {
-        channel = DatagramChannel.open();
-        channel.setOption(StandardSocketOptions.SO_REUSEADDR, true);
-        channel.setOption(StandardSocketOptions.SO_RCVBUF, 1 << 20);
-        try {
-            channel.bind(bindTo);
-        } catch (IOException e) {
-            channel.close();
-            throw e;
-        }
-        Thread.ofVirtual().name("udp-" + route.config().name()).start(this::receiveLoop);
+    void start() throws IOException {
+        DatagramChannel ch = DatagramChannel.open();
+        ch.setOption(StandardSocketOptions.SO_RCVBUF, 1 << 20);
+        channel = bind(ch, 0);
+        Thread.ofVirtual().name("udp-" + name()).start(this::receiveLoop);
     }
 
     @Override
-    public InetSocketAddress address() {
-        try {
-            return (InetSocketAddress) channel.getLocalAddress();
-        } catch (IOException e) {
-            return bindTo;
-        }
-    }
-
-    @Override
-    public StreamStats stats() {
-        return stats;
+    NetworkChannel channel() {
+        return channel;
     }
 
     private void receiveLoop() {
@@ -207,7 +183,7 @@ final class UdpListener implements StreamProxy.StreamListener {
     }
 
     @Override
-    public void close() {
+    void close() {
         closed = true;
         TcpListener.closeQuietly(channel);
         sessions.values().forEach(Session::close);

@@ -190,9 +190,9 @@ public final class PveSimulator implements AutoCloseable {
             g.failNext = null;
             tasks.put(upid, new Task(g.node, System.currentTimeMillis() + taskMillis, fail == null ? "OK" : fail));
             if (fail == null) {
-                Thread.ofVirtual().start(() -> {
+                // The task's effect lands when PVE would finish it.
+                java.util.concurrent.CompletableFuture.delayedExecutor(taskMillis, java.util.concurrent.TimeUnit.MILLISECONDS).execute(() -> {
                     try {
-                        Thread.sleep(taskMillis);
                         switch (action) {
                             case "start" -> g.run(true);
                             case "shutdown", "stop" -> {
