@@ -41,10 +41,8 @@ public final class ConfigLoader {
     private final List<ConfigProblem> problems = new ArrayList<>();
     /** Routes whose container reference was already reported as bad; not reported again as missing. */
     private final Set<String> brokenContainers = new HashSet<>();
-    /** Index under {@code routes:} of the first route with each name. */
-    private final Map<String, Integer> routeIndex = new HashMap<>();
+    /** Index under {@code routes:} of each parsed route, in order. */
     private final List<Integer> indexOfRoute = new ArrayList<>();
-    private int currentIndex;
 
     private ConfigLoader(String file, Path baseDir) {
         this.file = file;
@@ -177,7 +175,6 @@ public final class ConfigLoader {
         List<RouteConfig> routes = new ArrayList<>();
         for (int i = 0; i < routeNodes.size(); i++) {
             String p = "routes[" + i + "]";
-            currentIndex = i;
             RouteConfig r = route(routeNodes.get(i), p, providerCfgs, defIdle, defHealth);
             if (r != null) {
                 routes.add(r);

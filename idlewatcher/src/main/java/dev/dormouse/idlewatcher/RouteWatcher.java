@@ -146,10 +146,6 @@ final class RouteWatcher implements IdleWatcher {
         return config.container().orElseThrow().kind() + ":" + config.container().orElseThrow().provider();
     }
 
-    int openConnections() {
-        return open.get();
-    }
-
     // ---------------------------------------------------------------- idle timer
 
     private void armTimer(long delayNanos) {
