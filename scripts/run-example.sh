@@ -13,7 +13,7 @@ rm -rf target/run && mkdir -p target/run
 tar -xzf "dist/target/dormouse-$version.tar.gz" -C target/run
 
 if ! docker inspect whoami >/dev/null 2>&1; then
-  docker run -d --name whoami --network host --label dormouse.example=1 dormouse-test/busybox:latest sh -c \
+  docker run -d --name whoami --network host --label dev.dormouse.example=1 dormouse-test/busybox:latest sh -c \
     "mkdir -p /www && echo 'Hello from whoami, woken by dormouse' > /www/index.html && trap 'kill \$pid; exit 0' TERM; httpd -f -p 127.0.0.1:8081 -h /www & pid=\$!; wait" >/dev/null
 fi
 echo "dormouse: try  curl -H 'Host: whoami.localhost' http://127.0.0.1:8080/  (or open http://whoami.localhost:8080/ in a browser)"

@@ -11,7 +11,7 @@ LINKS="sh ash httpd nc sleep echo cat wget true false kill ls mkdir touch rm env
 
 engine_up() { docker version >/dev/null 2>&1; }
 image_current() {
-  [ "$(docker image inspect -f '{{index .Config.Labels "dormouse.test.version"}}' "$IMAGE" 2>/dev/null || true)" = "$VERSION" ]
+  [ "$(docker image inspect -f '{{index .Config.Labels "dev.dormouse.test.version"}}' "$IMAGE" 2>/dev/null || true)" = "$VERSION" ]
 }
 
 if [ "${1:-}" = "--check" ]; then
@@ -44,7 +44,7 @@ if ! image_current; then
   gcc -static -O2 -o "$root/bin/echod" "$(dirname "$0")/test-image/echod.c"
   echo "root:x:0:0:root:/:/bin/sh" > "$root/etc/passwd"
   echo "root:x:0:" > "$root/etc/group"
-  tar -C "$root" -cf - . | docker import --change "LABEL dormouse.test.version=$VERSION" \
+  tar -C "$root" -cf - . | docker import --change "LABEL dev.dormouse.test.version=$VERSION" \
     --change 'ENV PATH=/bin' --change 'CMD ["/bin/sh"]' - "$IMAGE" >/dev/null
 fi
 

@@ -2,6 +2,7 @@ package dev.dormouse.cli;
 
 import dev.dormouse.core.ConfigException;
 import dev.dormouse.core.ConfigProblem;
+import dev.dormouse.core.DockerProviderConfig;
 import dev.dormouse.core.DormouseConfig;
 import dev.dormouse.core.ProviderConfig;
 import dev.dormouse.core.RouteConfig;
@@ -17,6 +18,7 @@ import dev.dormouse.proxy.HttpProxy;
 import dev.dormouse.proxy.ProxyRoute;
 import dev.dormouse.proxy.ProxySettings;
 import dev.dormouse.proxy.StreamProxy;
+import dev.dormouse.watcher.LabelRoutes;
 import java.lang.System.Logger.Level;
 import java.time.Clock;
 import java.time.Duration;
@@ -42,6 +44,8 @@ public final class Daemon implements AutoCloseable {
     private StreamProxy streams;
     private HealthMonitors monitors;
     private boolean closed;
+    /** The config's routes plus those declared by container labels. */
+    private List<RouteConfig> routes;
 
     public Daemon(DormouseConfig config) {
         this.config = config;
@@ -81,7 +85,8 @@ public final class Daemon implements AutoCloseable {
             for (ProviderConfig p : config.providers()) {
                 providers.put(p.kind() + ":" + p.name(), f.get(p.kind()).create(p));
             }
-            watchers = new IdleWatchers(config.routes(), providers);
+            routes = withLabelRoutes();
+            watchers = new IdleWatchers(routes, providers);
             watchers.start();
             proxy = new HttpProxy(new ProxySettings(config.server().http(), 0, Duration.ofSeconds(5), SHUTDOWN_GRACE), proxyRoutes());
             proxy.start();
@@ -95,14 +100,55 @@ public final class Daemon implements AutoCloseable {
         }
         LOG.log(Level.INFO, "dormouse {0} serving http on {1} ({2} routes)", Main.version(),
                 config.server().http().isEmpty() ? "(disabled)" : config.server().http().replaceFirst(":0$", ":" + proxy.httpPort()),
-                config.routes().size());
+                routes.size());
+    }
+
+    /**
+     * Adds the routes that containers declare with labels (providers with {@code labels: true}), read at
+     * start-up. A label route whose name or host a config route already has is skipped with a warning: the
+     * file wins. A container with a bad label is skipped with a warning naming it.
+     */
+    private List<RouteConfig> withLabelRoutes() {
+        List<RouteConfig> all = new ArrayList<>(config.routes());
+        java.util.Set<String> names = new java.util.HashSet<>();
+        java.util.Set<String> hosts = new java.util.HashSet<>();
+        config.routes().forEach(r -> {
+            names.add(r.name());
+            hosts.addAll(r.hosts());
+        });
+        for (ProviderConfig pc : config.providers()) {
+            if (!(pc instanceof DockerProviderConfig d) || !d.labels()) continue;
+            List<dev.dormouse.core.spi.ContainerState> containers;
+            try {
+                containers = providers.get("docker:" + d.name()).list();
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "labels: {0}", e.getMessage());
+                continue;
+            }
+            LabelRoutes.Result found = LabelRoutes.build(containers, d, config.defaultIdle(), config.defaultHealthcheck());
+            found.problems().forEach(p -> LOG.log(Level.WARNING, "labels: {0}", p));
+            for (RouteConfig r : found.routes()) {
+                String clash = names.contains(r.name()) ? "route name '" + r.name() + "'"
+                        : r.hosts().stream().filter(hosts::contains).findFirst().map(h -> "host '" + h + "'").orElse(null);
+                if (clash != null) {
+                    LOG.log(Level.WARNING, "labels: container ''{0}'' skipped: {1} is already configured in {2}",
+                            r.container().orElseThrow().id(), clash, config.source());
+                    continue;
+                }
+                names.add(r.name());
+                hosts.addAll(r.hosts());
+                all.add(r);
+                LOG.log(Level.INFO, "labels: route {0} from container {1}", r.name(), r.container().orElseThrow().id());
+            }
+        }
+        return all;
     }
 
     /** One monitor per route (unless disabled); a sleeping route's monitor reports napping and wakes nothing. */
     private HealthMonitors startMonitors() {
         HealthMonitors m = new HealthMonitors(Clock.systemUTC());
         m.subscribe(new Notifications(config.notifications()));
-        for (RouteConfig r : config.routes()) {
+        for (RouteConfig r : routes) {
             if (r.healthcheck().disable()) continue;
             Optional<IdleWatcher> w = watchers.get(r.name());
             Optional<Provider> p = r.container().map(c -> providers.get(c.kind() + ":" + c.provider()));
@@ -113,9 +159,9 @@ public final class Daemon implements AutoCloseable {
     }
 
     private List<ProxyRoute> proxyRoutes() {
-        List<ProxyRoute> routes = new ArrayList<>();
-        for (RouteConfig r : config.routes()) routes.add(new ProxyRoute(r, watchers.get(r.name())));
-        return routes;
+        List<ProxyRoute> proxyRoutes = new ArrayList<>();
+        for (RouteConfig r : routes) proxyRoutes.add(new ProxyRoute(r, watchers.get(r.name())));
+        return proxyRoutes;
     }
 
     public int httpPort() {

@@ -370,6 +370,30 @@ class ServeIT {
         return lines;
     }
 
+    // ---------------------------------------------------------------- labels
+
+    @Test
+    void containersDeclareRoutesWithLabels() throws Exception {
+        int port = TestDocker.freePort();
+        String c = name("labelled");
+        TestDocker.run(c, "--network", "host", "--label", "dormouse.enable=true", "--label", "dormouse.hosts=labelled.test",
+                "--label", "dormouse.port=" + port, "--label", "dormouse.idle_timeout=2s", "--label", "dormouse.stop_timeout=5s",
+                TestDocker.IMAGE, "sh", "-c", "mkdir -p /www && echo from labels > /www/index.html && "
+                        + "trap 'kill $pid; exit 0' TERM; httpd -f -p 127.0.0.1:" + port + " -h /www & pid=$!; wait");
+        TestDocker.waitForPort(port, Duration.ofSeconds(20));
+        stop(c);
+        String bad = name("badlabel");
+        TestDocker.run(bad, "--network", "host", "--label", "dormouse.enable=true", "--label", "dormouse.hosts=bad.test",
+                TestDocker.IMAGE, "sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1; done");
+        daemon = start(dir, "  docker: [{name: local, labels: true}]\n", "  - {name: file, hosts: [file.test], target: \"http://127.0.0.1:1\"}\n");
+        HttpResponse<String> r = get("labelled.test", "/", "*/*");
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals("from labels", r.body().strip());
+        await("asleep after the label's idle timeout", () -> TestDocker.inspectStatus(c).equals("exited"));
+        assertEquals(404, get("bad.test", "/", "*/*").statusCode(), "a container with a bad label is skipped");
+        assertEquals(502, get("file.test", "/", "*/*").statusCode(), "file routes still serve");
+    }
+
     // ---------------------------------------------------------------- health monitors
 
     @Test

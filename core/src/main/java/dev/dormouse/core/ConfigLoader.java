@@ -142,8 +142,8 @@ public final class ConfigLoader {
         Section defIdle = defaults.section("idlewatcher");
         Section defHealth = defaults.section("healthcheck");
         defaults.finish();
-        idle(defIdle);
-        healthcheck(defHealth);
+        IdleConfig defaultIdle = idle(defIdle);
+        HealthcheckConfig defaultHealth = healthcheck(defHealth);
         defIdle.finish();
         defHealth.finish();
 
@@ -183,7 +183,7 @@ public final class ConfigLoader {
         }
         top.finish();
         checkRoutes(routes, routeNodes, top);
-        return new DormouseConfig(source, serverCfg, certs, providerCfgs, notifications, runtimeCfg, routes);
+        return new DormouseConfig(source, serverCfg, certs, providerCfgs, notifications, runtimeCfg, routes, defaultIdle, defaultHealth);
     }
 
     private void checkUnique(List<ProviderConfig> providers, Section top) {

@@ -4,10 +4,15 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 
-/** A whole, validated config file. Build it with {@link ConfigLoader}. */
+/**
+ * A whole, validated config file. Build it with {@link ConfigLoader}.
+ *
+ * @param defaultIdle {@code defaults.idlewatcher} over the built-in defaults, for routes declared elsewhere (labels)
+ * @param defaultHealthcheck {@code defaults.healthcheck} over the built-in defaults
+ */
 public record DormouseConfig(Path source, ServerConfig server, List<TlsCertificate> certificates,
         List<ProviderConfig> providers, List<NotificationConfig> notifications, RuntimeConfig runtime,
-        List<RouteConfig> routes) {
+        List<RouteConfig> routes, IdleConfig defaultIdle, HealthcheckConfig defaultHealthcheck) {
 
     public DormouseConfig {
         certificates = List.copyOf(certificates);

@@ -15,6 +15,14 @@ public interface Provider extends AutoCloseable {
     /** The provider kind, {@code docker} or {@code proxmox}. */
     String kind();
 
+    /**
+     * Every container of this provider, stopped ones included, with their labels, for route discovery.
+     * Providers whose guests carry no route declarations return none.
+     */
+    default java.util.List<ContainerState> list() {
+        return java.util.List.of();
+    }
+
     /** Current state; {@link ContainerStatus#MISSING} when the container does not exist. */
     ContainerState inspect(String container);
 

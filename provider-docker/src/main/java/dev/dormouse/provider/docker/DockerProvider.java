@@ -6,6 +6,7 @@ import com.github.dockerjava.api.command.EventsCmd;
 import com.github.dockerjava.api.exception.DockerException;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.exception.NotModifiedException;
+import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.api.model.Event;
 import com.github.dockerjava.api.model.EventType;
 import com.github.dockerjava.core.DefaultDockerClientConfig;
@@ -23,7 +24,9 @@ import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -73,6 +76,17 @@ final class DockerProvider implements Provider {
             return ContainerState.missing(container);
         } catch (RuntimeException e) {
             throw failure("inspect", container, e);
+        }
+    }
+
+    @Override
+    public List<ContainerState> list() {
+        try {
+            List<ContainerState> all = new ArrayList<>();
+            for (Container c : ops.listContainersCmd().withShowAll(true).exec()) all.add(DockerStates.state(c));
+            return all;
+        } catch (RuntimeException e) {
+            throw failure("list", "*", e);
         }
     }
 

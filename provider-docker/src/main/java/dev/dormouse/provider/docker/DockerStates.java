@@ -70,6 +70,23 @@ final class DockerStates {
                 time(s == null ? null : s.getStartedAt()), labels, address);
     }
 
+    /** A container from the list endpoint (no health or restart count there). */
+    static ContainerState state(com.github.dockerjava.api.model.Container c) {
+        String name = c.getNames() == null || c.getNames().length == 0 ? c.getId() : c.getNames()[0];
+        if (name.startsWith("/")) name = name.substring(1);
+        String address = "";
+        if (c.getNetworkSettings() != null && c.getNetworkSettings().getNetworks() != null) {
+            for (ContainerNetwork n : c.getNetworkSettings().getNetworks().values()) {
+                if (n.getIpAddress() != null && !n.getIpAddress().isEmpty()) {
+                    address = n.getIpAddress();
+                    break;
+                }
+            }
+        }
+        return new ContainerState(c.getId(), name, status(c.getState(), "paused".equals(c.getState())), ContainerHealth.NONE,
+                c.getImage() == null ? "" : c.getImage(), 0, 0, Optional.empty(), c.getLabels() == null ? Map.of() : c.getLabels(), address);
+    }
+
     /** Maps a Docker event action; {@code health_status: healthy} and {@code exec_*} carry a suffix. Null when not followed. */
     static ContainerEvent.Action action(String dockerAction) {
         if (dockerAction == null) return null;

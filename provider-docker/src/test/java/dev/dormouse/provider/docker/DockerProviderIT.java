@@ -72,7 +72,7 @@ class DockerProviderIT {
         assertEquals(64, s.id().length());
         assertEquals(TestDocker.IMAGE, s.image());
         assertTrue(s.startedAt().isPresent());
-        assertEquals("1", s.labels().get("dormouse.test"));
+        assertEquals("1", s.labels().get("dev.dormouse.test"));
 
         docker.pause(c);
         assertEquals("paused", TestDocker.inspectStatus(c));

@@ -16,11 +16,11 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * The real Docker engine, driven through the docker CLI the way a person would, for integration tests.
- * Everything it creates carries the label {@code dormouse.test=1} and {@link #removeAll()} removes it.
+ * Everything it creates carries the label {@code dev.dormouse.test=1} and {@link #removeAll()} removes it.
  */
 public final class TestDocker {
     public static final String IMAGE = "dormouse-test/busybox:latest";
-    public static final String LABEL = "dormouse.test=1";
+    public static final String LABEL = "dev.dormouse.test=1";
 
     private TestDocker() {}
 
@@ -33,7 +33,7 @@ public final class TestDocker {
         if (r.exit != 0) throw new IllegalStateException("test engine not ready:\n" + r.output);
     }
 
-    /** {@code docker run -d --name NAME --label dormouse.test=1 ARGS...}; returns the container id. */
+    /** {@code docker run -d --name NAME --label dev.dormouse.test=1 ARGS...}; returns the container id. */
     public static String run(String name, String... args) {
         List<String> cmd = new ArrayList<>(List.of("run", "-d", "--name", name, "--label", LABEL));
         cmd.addAll(List.of(args));

@@ -1,0 +1,139 @@
+package dev.dormouse.watcher;
+
+import dev.dormouse.core.ConfigLoader;
+import dev.dormouse.core.ContainerRef;
+import dev.dormouse.core.DockerProviderConfig;
+import dev.dormouse.core.Durations;
+import dev.dormouse.core.HealthcheckConfig;
+import dev.dormouse.core.IdleConfig;
+import dev.dormouse.core.RouteConfig;
+import dev.dormouse.core.StopMethod;
+import dev.dormouse.core.spi.ContainerState;
+import dev.dormouse.core.spi.ContainerStatus;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * The pure translation of containers and their {@code dormouse.*} labels into routes, without I/O. A
+ * container with a bad label is skipped with a problem naming it and the label; it never affects another.
+ * Stopped containers keep their routes (they are the ones to wake); removed ones are not listed.
+ */
+public final class LabelRoutes {
+    static final String PREFIX = "dormouse.";
+    private static final Set<String> KNOWN = Set.of("enable", "hosts", "port", "scheme", "listen", "idle_timeout", "stop_method",
+            "stop_signal", "stop_timeout", "wake_timeout", "depends_on", "start_endpoint", "no_loading_page", "healthcheck.path", "retention");
+
+    /** What a build produced: routes by container, and one problem per skipped container. */
+    public record Result(List<RouteConfig> routes, List<String> problems) {}
+
+    private LabelRoutes() {}
+
+    /**
+     * Builds a route for every container with {@code dormouse.enable=true}.
+     *
+     * @param idleDefaults the config's {@code defaults.idlewatcher}, which labels override key by key
+     * @param healthDefaults the config's {@code defaults.healthcheck}
+     */
+    public static Result build(List<ContainerState> containers, DockerProviderConfig provider, IdleConfig idleDefaults,
+            HealthcheckConfig healthDefaults) {
+        List<RouteConfig> routes = new ArrayList<>();
+        List<String> problems = new ArrayList<>();
+        for (ContainerState c : containers) {
+            if (c.status() == ContainerStatus.MISSING || !"true".equalsIgnoreCase(c.labels().getOrDefault(PREFIX + "enable", ""))) continue;
+            try {
+                routes.add(route(c, provider, idleDefaults, healthDefaults));
+            } catch (IllegalArgumentException e) {
+                problems.add("docker " + provider.name() + ": container '" + c.name() + "' skipped: " + e.getMessage());
+            }
+        }
+        return new Result(List.copyOf(routes), List.copyOf(problems));
+    }
+
+    static RouteConfig route(ContainerState c, DockerProviderConfig provider, IdleConfig d, HealthcheckConfig hd) {
+        Map<String, String> l = new TreeMap<>();
+        c.labels().forEach((k, v) -> {
+            if (k.startsWith(PREFIX)) l.put(k.substring(PREFIX.length()), v.strip());
+        });
+        for (String k : l.keySet()) {
+            if (!KNOWN.contains(k)) throw new IllegalArgumentException("unknown label " + PREFIX + k);
+        }
+        String name = routeName(c.name());
+        Optional<URI> listen = Optional.empty();
+        if (l.containsKey("listen")) listen = Optional.of(value(l, "listen", ConfigLoader::parseListen));
+        String scheme = l.getOrDefault("scheme", listen.map(URI::getScheme).orElse("http")).toLowerCase(Locale.ROOT);
+        String port = l.get("port");
+        if (port == null || port.isEmpty()) throw new IllegalArgumentException("label " + PREFIX + "port: required");
+        String host = c.address().isEmpty() ? "127.0.0.1" : c.address();
+        URI target = value(Map.of("port", scheme + "://" + host + ":" + port), "port", ConfigLoader::parseTarget);
+        List<String> hosts = list(l.get("hosts"));
+        for (String h : hosts) {
+            String err = ConfigLoader.hostError(h);
+            if (err != null) throw new IllegalArgumentException("label " + PREFIX + "hosts: " + err + ", got '" + h + "'");
+        }
+        boolean stream = scheme.equals("tcp") || scheme.equals("udp");
+        if (stream && listen.isEmpty()) throw new IllegalArgumentException("label " + PREFIX + "listen: required for a " + scheme + " route");
+        if (!stream && hosts.isEmpty()) throw new IllegalArgumentException("label " + PREFIX + "hosts: required for an HTTP route");
+        StopMethod method = d.stopMethod();
+        if (l.containsKey("stop_method")) {
+            String m = l.get("stop_method").toLowerCase(Locale.ROOT);
+            if (!Set.of("pause", "stop", "kill").contains(m)) {
+                throw new IllegalArgumentException("label " + PREFIX + "stop_method: must be pause, stop or kill, got '" + l.get("stop_method") + "'");
+            }
+            method = StopMethod.valueOf(m.toUpperCase(Locale.ROOT));
+        }
+        IdleConfig idle = new IdleConfig(duration(l, "idle_timeout", d.idleTimeout()), method, l.getOrDefault("stop_signal", d.stopSignal()),
+                duration(l, "stop_timeout", d.stopTimeout()), duration(l, "wake_timeout", d.wakeTimeout()),
+                l.containsKey("depends_on") ? list(l.get("depends_on")) : d.dependsOn(),
+                l.containsKey("start_endpoint") && !l.get("start_endpoint").isEmpty() ? Optional.of(l.get("start_endpoint")) : d.startEndpoint(),
+                bool(l, "no_loading_page", d.noLoadingPage()), d.keepAwakeWhileConnected(), d.ignoreUserAgents());
+        if (idle.startEndpoint().isPresent() && !idle.startEndpoint().get().startsWith("/")) {
+            throw new IllegalArgumentException("label " + PREFIX + "start_endpoint: must start with '/', got '" + idle.startEndpoint().get() + "'");
+        }
+        String hcPath = l.getOrDefault("healthcheck.path", hd.path());
+        if (!hcPath.startsWith("/")) throw new IllegalArgumentException("label " + PREFIX + "healthcheck.path: must start with '/', got '" + hcPath + "'");
+        HealthcheckConfig hc = new HealthcheckConfig(hcPath, hd.interval(), hd.timeout(), hd.retries(), hd.method(), hd.insecureSkipVerify(),
+                hd.disable(), hd.expectedStatus(), hd.send(), hd.expect());
+        Optional<Duration> retention = l.containsKey("retention") ? Optional.of(duration(l, "retention", Duration.ZERO)).filter(Duration::isPositive)
+                : Optional.empty();
+        return new RouteConfig(name, hosts, target, listen, Optional.of(new ContainerRef("docker", provider.name(), c.name())), idle, hc, retention);
+    }
+
+    /** A container name as a route name: lower case, anything outside {@code [a-z0-9-]} becomes '-'. */
+    static String routeName(String container) {
+        String n = container.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9-]", "-").replaceAll("^-+|-+$", "");
+        if (n.isEmpty()) throw new IllegalArgumentException("its name gives no route name");
+        return n;
+    }
+
+    private static <T> T value(Map<String, String> l, String key, java.util.function.Function<String, T> parse) {
+        try {
+            return parse.apply(l.get(key));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("label " + PREFIX + key + ": " + e.getMessage());
+        }
+    }
+
+    private static Duration duration(Map<String, String> l, String key, Duration def) {
+        return l.containsKey(key) ? value(l, key, Durations::parse) : def;
+    }
+
+    private static boolean bool(Map<String, String> l, String key, boolean def) {
+        if (!l.containsKey(key)) return def;
+        String v = l.get(key).toLowerCase(Locale.ROOT);
+        if (v.equals("true") || v.equals("false")) return Boolean.parseBoolean(v);
+        throw new IllegalArgumentException("label " + PREFIX + key + ": must be true or false, got '" + l.get(key) + "'");
+    }
+
+    private static List<String> list(String csv) {
+        if (csv == null || csv.isBlank()) return List.of();
+        return Arrays.stream(csv.split(",")).map(s -> s.strip().toLowerCase(Locale.ROOT)).filter(s -> !s.isEmpty()).toList();
+    }
+}

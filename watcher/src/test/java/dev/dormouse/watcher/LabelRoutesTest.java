@@ -1,0 +1,100 @@
+package dev.dormouse.watcher;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.dormouse.core.ConfigLoader;
+import dev.dormouse.core.ContainerRef;
+import dev.dormouse.core.DockerProviderConfig;
+import dev.dormouse.core.DormouseConfig;
+import dev.dormouse.core.RouteConfig;
+import dev.dormouse.core.StopMethod;
+import dev.dormouse.core.spi.ContainerHealth;
+import dev.dormouse.core.spi.ContainerState;
+import dev.dormouse.core.spi.ContainerStatus;
+import java.io.StringReader;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class LabelRoutesTest {
+    private static final DockerProviderConfig LOCAL = new DockerProviderConfig("local", "unix:///var/run/docker.sock", true);
+    private static final DormouseConfig CFG = ConfigLoader.parse(new StringReader(
+            "defaults: {idlewatcher: {stop_method: pause, wake_timeout: 20s}, healthcheck: {interval: 10s}}\n"), "t.yml", Path.of("."), Path.of("t.yml"));
+
+    static ContainerState container(String name, ContainerStatus status, String address, String... labels) {
+        Map<String, String> l = new HashMap<>();
+        for (int i = 0; i < labels.length; i += 2) l.put(labels[i], labels[i + 1]);
+        return new ContainerState("id-" + name, name, status, ContainerHealth.NONE, "img", 0, 0, Optional.empty(), l, address);
+    }
+
+    static LabelRoutes.Result build(ContainerState... cs) {
+        return LabelRoutes.build(List.of(cs), LOCAL, CFG.defaultIdle(), CFG.defaultHealthcheck());
+    }
+
+    @Test
+    void anEnabledContainerBecomesARouteWithDefaultsUnderItsLabels() {
+        LabelRoutes.Result r = build(container("Whoami_1", ContainerStatus.STOPPED, "",
+                "dormouse.enable", "true", "dormouse.hosts", "whoami.example.com, *.who.example.com", "dormouse.port", "8081",
+                "dormouse.idle_timeout", "15m", "dormouse.depends_on", "db", "dormouse.healthcheck.path", "/health"));
+        assertEquals(List.of(), r.problems());
+        RouteConfig route = r.routes().get(0);
+        assertEquals("whoami-1", route.name());
+        assertEquals(List.of("whoami.example.com", "*.who.example.com"), route.hosts());
+        assertEquals(URI.create("http://127.0.0.1:8081"), route.target(), "host network: loopback");
+        assertEquals(new ContainerRef("docker", "local", "Whoami_1"), route.container().orElseThrow());
+        assertEquals(Duration.ofMinutes(15), route.idle().idleTimeout());
+        assertEquals(StopMethod.PAUSE, route.idle().stopMethod(), "from defaults");
+        assertEquals(Duration.ofSeconds(20), route.idle().wakeTimeout(), "from defaults");
+        assertEquals(List.of("db"), route.idle().dependsOn());
+        assertEquals("/health", route.healthcheck().path());
+        assertEquals(Duration.ofSeconds(10), route.healthcheck().interval(), "from defaults");
+    }
+
+    @Test
+    void table() {
+        Object[][] cases = {
+            // labels..., expected target or problem
+            {new String[] {"dormouse.enable", "false", "dormouse.hosts", "a.t", "dormouse.port", "80"}, "no route"},
+            {new String[] {"dormouse.hosts", "a.t", "dormouse.port", "80"}, "no route"},
+            {new String[] {"dormouse.enable", "true", "dormouse.hosts", "a.t"}, "label dormouse.port: required"},
+            {new String[] {"dormouse.enable", "true", "dormouse.port", "80"}, "label dormouse.hosts: required for an HTTP route"},
+            {new String[] {"dormouse.enable", "true", "dormouse.hosts", "a.t", "dormouse.port", "http"}, "label dormouse.port: "},
+            {new String[] {"dormouse.enable", "true", "dormouse.hosts", "bad host", "dormouse.port", "80"}, "label dormouse.hosts: not a host name"},
+            {new String[] {"dormouse.enable", "true", "dormouse.hosts", "a.t", "dormouse.port", "80", "dormouse.idle_timeout", "soon"},
+                "label dormouse.idle_timeout: not a duration: 'soon'"},
+            {new String[] {"dormouse.enable", "true", "dormouse.hosts", "a.t", "dormouse.port", "80", "dormouse.stop_method", "halt"},
+                "label dormouse.stop_method: must be pause, stop or kill, got 'halt'"},
+            {new String[] {"dormouse.enable", "true", "dormouse.hosts", "a.t", "dormouse.port", "80", "dormouse.no_loading_page", "yes"},
+                "label dormouse.no_loading_page: must be true or false, got 'yes'"},
+            {new String[] {"dormouse.enable", "true", "dormouse.hosts", "a.t", "dormouse.port", "80", "dormouse.idel_timeout", "1m"},
+                "unknown label dormouse.idel_timeout"},
+            {new String[] {"dormouse.enable", "true", "dormouse.hosts", "a.t", "dormouse.port", "443", "dormouse.scheme", "https"}, "https://10.0.0.7:443"},
+            {new String[] {"dormouse.enable", "true", "dormouse.listen", "udp://:5353", "dormouse.port", "53"}, "udp://10.0.0.7:53"},
+            {new String[] {"dormouse.enable", "true", "dormouse.scheme", "tcp", "dormouse.port", "22"}, "label dormouse.listen: required for a tcp route"},
+            {new String[] {"dormouse.enable", "TRUE", "dormouse.hosts", "a.t", "dormouse.port", "80", "unrelated.label", "x"}, "http://10.0.0.7:80"},
+        };
+        for (Object[] c : cases) {
+            LabelRoutes.Result r = build(container("app", ContainerStatus.RUNNING, "10.0.0.7", (String[]) c[0]));
+            String want = (String) c[1];
+            String got = r.routes().isEmpty() ? (r.problems().isEmpty() ? "no route" : r.problems().get(0)) : r.routes().get(0).target().toString();
+            assertTrue(got.contains(want), "labels " + List.of((String[]) c[0]) + ": want " + want + ", got " + got);
+            if (!r.problems().isEmpty()) assertTrue(r.problems().get(0).startsWith("docker local: container 'app' skipped: "), r.problems().get(0));
+        }
+    }
+
+    @Test
+    void aBadContainerNeverAffectsTheOthers() {
+        LabelRoutes.Result r = build(
+                container("good", ContainerStatus.RUNNING, "", "dormouse.enable", "true", "dormouse.hosts", "good.t", "dormouse.port", "80"),
+                container("bad", ContainerStatus.RUNNING, "", "dormouse.enable", "true", "dormouse.hosts", "bad.t"),
+                container("gone", ContainerStatus.MISSING, "", "dormouse.enable", "true", "dormouse.hosts", "gone.t", "dormouse.port", "80"));
+        assertEquals(List.of("good"), r.routes().stream().map(RouteConfig::name).toList());
+        assertEquals(List.of("docker local: container 'bad' skipped: label dormouse.port: required"), r.problems());
+    }
+}
