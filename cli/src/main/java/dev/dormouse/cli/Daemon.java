@@ -152,7 +152,7 @@ public final class Daemon implements AutoCloseable {
             if (r.healthcheck().disable()) continue;
             Optional<IdleWatcher> w = watchers.get(r.name());
             Optional<Provider> p = r.container().map(c -> providers.get(c.kind() + ":" + c.provider()));
-            m.add(r.name(), r.healthcheck(), Checks.forRoute(r, p), () -> w.isPresent() && w.get().state() != RouteState.READY);
+            m.add(r.name(), r.healthcheck(), Checks.forRoute(r, w.isPresent() ? w.get()::target : r::target, p), () -> w.isPresent() && w.get().state() != RouteState.READY);
         }
         m.start();
         return m;

@@ -71,6 +71,28 @@ class ProxmoxIT {
     }
 
     @Test
+    void targetsWithoutAHostFindTheGuestsAddress() throws Exception {
+        pve = new PveSimulator("root@pam!dormouse", "right");
+        int ctPort = TestDocker.freePort();
+        int vmPort = TestDocker.freePort();
+        // Other loopback addresses stand in for the guests' own IPs: only the discovered address reaches them.
+        pve.add("pve", "lxc", 102, "gitea", ctPort).at("127.0.0.2");
+        pve.add("pve", "qemu", 202, "homeassistant", vmPort).at("127.0.0.3").agentDelayMillis = 700;
+        serve("right", route("ct", ctPort, "pve/102", "idle_timeout: 2s").replace("http://127.0.0.1:", "http://:")
+                + route("vm", vmPort, "pve/202", "idle_timeout: 2s").replace("http://127.0.0.1:", "http://:"));
+        for (int round = 0; round < 2; round++) {
+            HttpResponse<String> ct = get("ct.test");
+            assertEquals("hello from gitea", ct.body());
+            HttpResponse<String> vm = get("vm.test");
+            assertEquals(200, vm.statusCode(), vm.body());
+            assertEquals("hello from homeassistant", vm.body(), "held until the guest agent reported the VM's address");
+            ServeIT.await("lxc stopped after idle", () -> pve.guest(102).status().equals("stopped"));
+            ServeIT.await("qemu stopped after idle", () -> pve.guest(202).status().equals("stopped"));
+        }
+        assertEquals(URI.create("http://127.0.0.3:" + vmPort), daemon.watchers().get("vm").orElseThrow().target());
+    }
+
+    @Test
     void aWrongTokenIsAClearErrorAndOtherRoutesKeepWorking() throws Exception {
         pve = new PveSimulator("root@pam!dormouse", "right");
         int ctPort = TestDocker.freePort();

@@ -230,8 +230,14 @@ public final class ConfigLoader {
             } catch (IllegalArgumentException e) {
                 r.problem("target", e.getMessage());
             }
+        } else if (hasContainer) {
+            target = URI.create("http://:80");
         } else {
-            r.problemHere("target", "required (deriving the target from the container is not supported yet)");
+            r.problemHere("target", "required for a route without a container");
+        }
+        if (target != null && target.getHost() == null && !hasContainer) {
+            r.problem("target", "names no host, so it needs a container to take the address from");
+            target = null;
         }
         Optional<URI> listen = Optional.empty();
         if (r.has("listen")) {
@@ -427,8 +433,17 @@ public final class ConfigLoader {
         if (!TARGET_SCHEMES.contains(scheme)) {
             throw new IllegalArgumentException("scheme must be http, https, h2c, tcp or udp, got '" + text + "'");
         }
-        if (u.getHost() == null || u.getHost().isEmpty()) throw new IllegalArgumentException("needs a host, got '" + text + "'");
+        String host = u.getHost();
         int port = u.getPort();
+        if (host == null || host.isEmpty()) {
+            // "http://:8080": the host is the container's address, found when it starts.
+            String auth = u.getRawAuthority() == null ? "" : u.getRawAuthority();
+            if (!auth.startsWith(":") || !auth.substring(1).matches("\\d{1,5}")) {
+                throw new IllegalArgumentException("needs a host, or just :port to use the container's address, got '" + text + "'");
+            }
+            host = "";
+            port = Integer.parseInt(auth.substring(1));
+        }
         if (port < 0) {
             port = switch (scheme) {
                 case "https" -> 443;
@@ -444,7 +459,7 @@ public final class ConfigLoader {
         if (!path.isEmpty() && (scheme.equals("tcp") || scheme.equals("udp"))) {
             throw new IllegalArgumentException("a " + scheme + " target has no path, got '" + text + "'");
         }
-        return URI.create(scheme + "://" + (u.getHost().contains(":") && !u.getHost().startsWith("[") ? "[" + u.getHost() + "]" : u.getHost()) + ":" + port + path);
+        return URI.create(scheme + "://" + (host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host) + ":" + port + path);
     }
 
     /** Parses a stream listener {@code tcp://[host]:port}. */

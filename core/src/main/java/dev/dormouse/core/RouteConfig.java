@@ -10,7 +10,10 @@ import java.util.Optional;
  *
  * @param name unique route name, {@code [a-z0-9-]}; required
  * @param hosts Host values matched exactly or as {@code *.domain}; required for HTTP routes
- * @param target upstream URL, {@code http|https|h2c|tcp|udp://host:port}; required
+ * @param target upstream URL, {@code http|https|h2c|tcp|udp://host:port}; required unless a container is given.
+ *        With a container the host may be left out ({@code http://:8080}): the container's address is used,
+ *        found each time it starts (Docker: its IP on a network, 127.0.0.1 with host networking; Proxmox:
+ *        the guest's first non-loopback IPv4 address). Omitted entirely, it is {@code http://:80}.
  * @param listen stream listener {@code tcp://[host]:port} or {@code udp://[host]:port}; stream routes only
  * @param container the container that sleeps and wakes; optional (a route without one is a plain proxy)
  * @param idle the idle watcher settings; meaningful only with a container
@@ -28,6 +31,19 @@ public record RouteConfig(String name, List<String> hosts, URI target, Optional<
     public boolean isStream() {
         String s = target.getScheme();
         return "tcp".equals(s) || "udp".equals(s);
+    }
+
+    /** True when the target names no host: the container's address is used, found when it starts. */
+    public boolean targetFromContainer() {
+        return target.getHost() == null;
+    }
+
+    /** The target with {@code host} (an IP address or name) in place of its own host. */
+    public URI targetAt(String host) {
+        String auth = target.getRawAuthority();
+        String port = auth.substring(auth.lastIndexOf(':') + 1);
+        String h = host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
+        return URI.create(target.getScheme() + "://" + h + ":" + port + (target.getRawPath() == null ? "" : target.getRawPath()));
     }
 
     /** Value equality that also compares regexes by their source. */

@@ -138,7 +138,9 @@ class ConfigLoaderTest {
             {"server: {http: 8080}", "server.http: must be [host]:port"},
             {"routes: {name: x}", "routes: must be a list, got a mapping"},
             {"routes: [{name: x, target: 'http://h:1'}]", "routes[0].hosts: required for an HTTP route"},
-            {"routes: [{name: x, hosts: [x.t]}]", "routes[0].target: required"},
+            {"routes: [{name: x, hosts: [x.t]}]", "routes[0].target: required for a route without a container"},
+            {"routes: [{name: x, hosts: [x.t], target: 'http://:8080'}]", "routes[0].target: names no host, so it needs a container"},
+            {"routes: [{name: x, hosts: [x.t], target: 'http://:web'}]", "routes[0].target: needs a host, or just :port"},
             {"routes: [{hosts: [x.t], target: 'http://h:1'}]", "routes[0].name: required"},
             {"routes: [{name: x, hosts: [x.t], target: 'http://h:99999'}]", "routes[0].target: port out of range"},
             {"routes: [{name: x, hosts: [x.t], target: 'http://h:1', idlewatcher: {idle_timeout: 1m}}]", "routes[0].idlewatcher: needs a container"},
@@ -172,5 +174,22 @@ class ConfigLoaderTest {
             }
         }
         assertEquals(List.of(), failures);
+    }
+
+    @Test
+    void targetsWithoutAHostTakeTheContainersAddress() {
+        DormouseConfig c = parse(DOCKER + "routes:\n"
+                + "  - {name: a, hosts: [a.t], container: a, target: 'http://:8080/app'}\n"
+                + "  - {name: b, hosts: [b.t], container: b}\n"
+                + "  - {name: c, listen: 'tcp://:2222', container: c, target: 'tcp://:22'}\n"
+                + "  - {name: d, hosts: [d.t], container: d, target: 'http://10.0.0.5:81'}\n");
+        RouteConfig a = c.routes().get(0);
+        assertTrue(a.targetFromContainer());
+        assertEquals(URI.create("http://172.17.0.4:8080/app"), a.targetAt("172.17.0.4"));
+        assertEquals(URI.create("http://[fd00::4]:8080/app"), a.targetAt("fd00::4"));
+        assertEquals(URI.create("http://10.1.1.1:80"), c.routes().get(1).targetAt("10.1.1.1"));
+        assertTrue(c.routes().get(2).isStream());
+        assertEquals(URI.create("tcp://127.0.0.1:22"), c.routes().get(2).targetAt("127.0.0.1"));
+        assertEquals(false, c.routes().get(3).targetFromContainer());
     }
 }

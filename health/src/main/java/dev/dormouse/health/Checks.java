@@ -32,9 +32,17 @@ import javax.net.ssl.SSLSocket;
 public final class Checks {
     private Checks() {}
 
-    /** The check a route gets, chosen by its target's scheme; a container with its own HEALTHCHECK is asked first. */
-    public static HealthCheck forRoute(RouteConfig route, Optional<Provider> provider) {
-        HealthCheck target = forTarget(route.target(), route.healthcheck(), route.healthcheck().expectedStatus());
+    /**
+     * The check a route gets, chosen by its target's scheme; a container with its own HEALTHCHECK is asked
+     * first. {@code current} says where the route's requests go now (for a target that names no host, the
+     * container's address as last found).
+     */
+    public static HealthCheck forRoute(RouteConfig route, java.util.function.Supplier<URI> current, Optional<Provider> provider) {
+        HealthCheck target = !route.targetFromContainer() ? forTarget(route.target(), route.healthcheck(), route.healthcheck().expectedStatus()) : timeout -> {
+            URI t = current.get();
+            if (t.getHost() == null) return CheckResult.error(System.nanoTime(), "the container's address is not known yet");
+            return forTarget(t, route.healthcheck(), route.healthcheck().expectedStatus()).check(timeout);
+        };
         if (provider.isEmpty() || route.container().isEmpty()) return target;
         return container(provider.get(), route.container().get().id(), target);
     }

@@ -49,4 +49,11 @@ public interface IdleWatcher {
 
     /** The last wake's error, empty when it succeeded or none was tried. */
     Optional<String> lastError();
+
+    /**
+     * Where requests go: the configured target, or for a target that names no host, the target at the
+     * container's address as found when it last started (the configured, host-less one until then).
+     * The same instance is returned until the address changes.
+     */
+    java.net.URI target();
 }

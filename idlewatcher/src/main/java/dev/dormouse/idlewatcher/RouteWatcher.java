@@ -61,6 +61,9 @@ final class RouteWatcher implements IdleWatcher {
     private volatile String lastError;
     private volatile long lastActivity = System.nanoTime();
     private volatile String containerId = "";
+    private volatile java.net.URI target;
+    /** Why the container's address is not known, for the wake-timeout message. */
+    private volatile String addressProblem = "";
     private final AtomicInteger open = new AtomicInteger();
     private final AtomicBoolean timerArmed = new AtomicBoolean();
     private final AtomicReference<CompletableFuture<Void>> flight = new AtomicReference<>();
@@ -87,6 +90,7 @@ final class RouteWatcher implements IdleWatcher {
         this.timers = timers;
         this.clock = clock;
         this.idleNanos = idle.idleTimeout().toNanos();
+        this.target = config.target();
     }
 
     // ---------------------------------------------------------------- request path
@@ -114,6 +118,34 @@ final class RouteWatcher implements IdleWatcher {
     @Override
     public Optional<String> lastError() {
         return Optional.ofNullable(lastError);
+    }
+
+    @Override
+    public java.net.URI target() {
+        return target;
+    }
+
+    /** Finds the container's address for a target that names no host; false while it has none. */
+    private boolean resolveTarget(Provider p) {
+        if (!config.targetFromContainer()) return true;
+        Optional<String> address;
+        try {
+            address = p.address(container);
+        } catch (DormouseException e) {
+            addressProblem = e.getMessage();
+            return false;
+        }
+        if (address.isEmpty()) {
+            addressProblem = "container " + container + " has no address yet";
+            return false;
+        }
+        java.net.URI t = config.targetAt(address.get());
+        if (!t.equals(target)) {
+            LOG.log(Level.INFO, "route {0}: container {1} is at {2}", route(), container, t);
+            target = t;
+        }
+        addressProblem = "";
+        return true;
     }
 
     @Override
@@ -396,6 +428,8 @@ final class RouteWatcher implements IdleWatcher {
         long delay = FIRST_PROBE_DELAY_NANOS;
         long lastInspect = start;
         ContainerHealth health = hasHealthcheck ? ContainerHealth.STARTING : ContainerHealth.NONE;
+        boolean located = false;
+        if (config.targetFromContainer()) addressProblem = "container " + container + " has no address yet";
         while (!f.isDone()) {
             long now = System.nanoTime();
             if (hasHealthcheck || now - lastInspect >= INSPECT_EVERY_NANOS) {
@@ -409,10 +443,11 @@ final class RouteWatcher implements IdleWatcher {
                 health = st.health();
             }
             boolean healthy = health == ContainerHealth.NONE || health == ContainerHealth.HEALTHY;
-            if (healthy) {
+            if (healthy && !located) located = resolveTarget(p);
+            if (healthy && located) {
                 Duration attempt = Duration.ofNanos(Math.max(1_000_000L, Math.min(deadline - System.nanoTime(),
                         Math.min(config.healthcheck().timeout().toNanos(), PROBE_ATTEMPT_CAP.toNanos()))));
-                if (probe.check(config.target(), config.healthcheck(), attempt)) return;
+                if (probe.check(target, config.healthcheck(), attempt)) return;
             }
             long cap = System.nanoTime() - start < FAST_PROBE_WINDOW_NANOS ? FAST_PROBE_CAP_NANOS : SLOW_PROBE_CAP_NANOS;
             long sleep = Math.min(delay, deadline - System.nanoTime());
@@ -423,8 +458,8 @@ final class RouteWatcher implements IdleWatcher {
     }
 
     private String timedOut() {
-        return "wake of route '" + route() + "' timed out after " + Durations.format(idle.wakeTimeout())
-                + " (container " + container + " did not become ready)";
+        String why = addressProblem.isEmpty() ? "container " + container + " did not become ready" : addressProblem;
+        return "wake of route '" + route() + "' timed out after " + Durations.format(idle.wakeTimeout()) + " (" + why + ")";
     }
 
     private void succeed(CompletableFuture<Void> f) {
@@ -515,7 +550,7 @@ final class RouteWatcher implements IdleWatcher {
                 case MISSING -> state = RouteState.MISSING;
                 case STOPPED, PAUSED -> state = RouteState.NAPPING;
                 case RUNNING -> {
-                    if (startup && st.runningHealthy()) {
+                    if (startup && st.runningHealthy() && resolveTarget(p)) {
                         lastActivity = System.nanoTime();
                         state = RouteState.READY;
                         armTimer(idleNanos);

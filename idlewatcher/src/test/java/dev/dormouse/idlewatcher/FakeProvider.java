@@ -22,6 +22,8 @@ final class FakeProvider implements Provider {
     final List<String> actions = new CopyOnWriteArrayList<>();
     final List<Consumer<ContainerEvent>> listeners = new CopyOnWriteArrayList<>();
     volatile boolean failStart;
+    /** Addresses of running containers, for targets that name no host. */
+    final Map<String, String> addresses = new ConcurrentHashMap<>();
 
     void add(String name, ContainerStatus s) {
         status.put(name, s);
@@ -54,7 +56,7 @@ final class FakeProvider implements Provider {
         ContainerStatus s = status.get(c);
         if (s == null) return ContainerState.missing(c);
         return new ContainerState("id-" + c, c, s, health.getOrDefault(c, ContainerHealth.NONE), "img", 0, 0,
-                Optional.empty(), Map.of(), "");
+                Optional.empty(), Map.of(), s == ContainerStatus.RUNNING ? addresses.getOrDefault(c, "") : "");
     }
 
     private void act(String c, String action, ContainerStatus from, ContainerStatus to) {

@@ -3,6 +3,8 @@ package dev.dormouse.idlewatcher;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -12,6 +14,7 @@ import dev.dormouse.core.spi.ContainerEvent;
 import dev.dormouse.core.spi.ContainerStatus;
 import dev.dormouse.core.spi.OpSource;
 import java.io.StringReader;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -82,6 +85,31 @@ class IdleWatchersTest {
         assertEquals(RouteState.NAPPING, w.get("b").orElseThrow().state());
         assertEquals(RouteState.NAPPING, w.get("c").orElseThrow().state());
         assertEquals(RouteState.MISSING, w.get("d").orElseThrow().state());
+    }
+
+    @Test
+    void aTargetWithoutAHostIsFoundEachTimeTheContainerStarts() throws Exception {
+        docker.add("app", ContainerStatus.STOPPED);
+        IdleWatcher app = watchers(route("app", 1, "idle_timeout: 1h").replace("http://127.0.0.1:1", "http://:8080")).get("app").orElseThrow();
+        assertEquals(URI.create("http://:8080"), app.target(), "unknown while it never ran");
+        docker.addresses.put("app", "172.17.0.5");
+        app.wake(OpSource.WAKE_REQUEST).get(5, TimeUnit.SECONDS);
+        assertEquals(URI.create("http://172.17.0.5:8080"), app.target());
+        URI first = app.target();
+        assertSame(first, app.target(), "the same instance while the address holds, so the proxy keeps its client");
+        app.sleep(OpSource.ADMIN).get(5, TimeUnit.SECONDS);
+        docker.addresses.put("app", "172.17.0.9");
+        app.wake(OpSource.WAKE_REQUEST).get(5, TimeUnit.SECONDS);
+        assertEquals(URI.create("http://172.17.0.9:8080"), app.target(), "a new IP after a restart is followed");
+    }
+
+    @Test
+    void aTargetWithoutAHostTimesOutNamingTheMissingAddress() {
+        docker.add("app", ContainerStatus.STOPPED);
+        IdleWatcher app = watchers(route("app", 1, "idle_timeout: 1h, wake_timeout: 300ms").replace("http://127.0.0.1:1", "http://:8080"))
+                .get("app").orElseThrow();
+        ExecutionException e = assertThrows(ExecutionException.class, () -> app.wake(OpSource.WAKE_REQUEST).get(5, TimeUnit.SECONDS));
+        assertTrue(e.getCause().getMessage().contains("container app has no address yet"), e.getCause().getMessage());
     }
 
     @Test

@@ -9,16 +9,28 @@ import java.nio.channels.NetworkChannel;
 abstract class StreamListener {
     final ProxyRoute route;
     final InetSocketAddress bindTo;
-    final InetSocketAddress target;
     final StreamStats stats;
     volatile boolean closed;
+    /** The last target seen and its socket address, so a connection allocates nothing while it holds. */
+    private volatile Target last;
+
+    private record Target(URI uri, InetSocketAddress address) {}
 
     StreamListener(ProxyRoute route, InetSocketAddress bindTo, StreamStats stats) {
         this.route = route;
         this.bindTo = bindTo;
         this.stats = stats;
-        URI t = route.config().target();
-        this.target = new InetSocketAddress(t.getHost(), t.getPort());
+    }
+
+    /** Where to forward: the watcher's target (the container's address for a host-less one) or the configured one. */
+    final InetSocketAddress target() throws IOException {
+        URI t = route.watcher().isPresent() ? route.watcher().get().target() : route.config().target();
+        Target l = last;
+        if (l != null && l.uri == t) return l.address;
+        if (t.getHost() == null) throw new java.net.NoRouteToHostException("the container's address is not known yet");
+        InetSocketAddress a = new InetSocketAddress(t.getHost(), t.getPort());
+        last = new Target(t, a);
+        return a;
     }
 
     /** Binds and starts serving on virtual threads. */

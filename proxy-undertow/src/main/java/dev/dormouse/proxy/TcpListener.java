@@ -69,13 +69,13 @@ final class TcpListener extends StreamListener {
             upstream = SocketChannel.open();
             upstream.setOption(StandardSocketOptions.TCP_NODELAY, true);
             open.add(upstream);
-            upstream.connect(target);
+            upstream.connect(target());
             SocketChannel up = upstream;
             Thread back = Thread.ofVirtual().name("tcp-" + route.config().name() + "-back").start(() -> pump(up, client, stats.bytesOut::add, w));
             pump(client, up, stats.bytesIn::add, w);
             back.join();
         } catch (IOException e) {
-            StreamProxy.LOG.log(Level.DEBUG, "route {0}: connection to {1}: {2}", route.config().name(), target, e.getMessage());
+            StreamProxy.LOG.log(Level.DEBUG, "route {0}: connection to {1}: {2}", route.config().name(), route.config().target(), e.getMessage());
             reset(client);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

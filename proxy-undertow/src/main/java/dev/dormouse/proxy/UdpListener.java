@@ -129,7 +129,7 @@ final class UdpListener extends StreamListener {
             }
             s.send(data);
         } catch (IOException e) {
-            StreamProxy.LOG.log(Level.DEBUG, "route {0}: send to {1}: {2}", route.config().name(), target, e.getMessage());
+            StreamProxy.LOG.log(Level.DEBUG, "route {0}: send to {1}: {2}", route.config().name(), route.config().target(), e.getMessage());
         }
     }
 
@@ -142,7 +142,7 @@ final class UdpListener extends StreamListener {
         Session(SocketAddress client) throws IOException {
             this.client = client;
             this.socket = new DatagramSocket();
-            socket.connect(target);
+            socket.connect(target());
             socket.setSoTimeout(1000);
         }
 

@@ -23,17 +23,36 @@ final class Upstream {
     private static final int CONNECTION_TTL_MS = 60_000;
 
     private final ProxyRoute route;
-    private final HttpHandler proxy;
+    /** The proxy for the current target; replaced when a host-less target's container moves. */
+    private volatile Client client;
     /** Built once per route so the request path does not allocate them per request. */
     final DefaultResponseListener badGateway;
     final ExchangeCompletionListener requestEnded;
 
+    private record Client(URI target, HttpHandler proxy) {}
+
     Upstream(ProxyRoute route, Duration connectTimeout) {
         this.route = route;
-        URI target = route.config().target();
+        this.client = build(currentTarget());
+        this.badGateway = e -> {
+            if (e.getStatusCode() != StatusCodes.SERVICE_UNAVAILABLE && e.getStatusCode() != StatusCodes.GATEWAY_TIME_OUT) return false;
+            boolean timeout = e.getStatusCode() == StatusCodes.GATEWAY_TIME_OUT;
+            Pages.message(e, timeout ? StatusCodes.GATEWAY_TIME_OUT : StatusCodes.BAD_GATEWAY, "upstream_unreachable", "Bad gateway",
+                    "Route '" + route.config().name() + "': upstream " + client.target + (timeout ? " did not answer in time." : " is not reachable."));
+            return true;
+        };
+        this.requestEnded = route.watcher().map(Upstream::endedListener).orElse(null);
+    }
+
+    private URI currentTarget() {
+        return route.watcher().isPresent() ? route.watcher().get().target() : route.config().target();
+    }
+
+    private Client build(URI target) {
+        if (target.getHost() == null) return new Client(target, NO_ADDRESS);
         String scheme = target.getScheme().equals("h2c") ? "h2c-prior" : target.getScheme();
         URI uri = URI.create(scheme + "://" + target.getRawAuthority() + (target.getRawPath() == null ? "" : target.getRawPath()));
-        LoadBalancingProxyClient client = new LoadBalancingProxyClient()
+        LoadBalancingProxyClient lb = new LoadBalancingProxyClient()
                 .setConnectionsPerThread(CONNECTIONS_PER_THREAD)
                 .setSoftMaxConnectionsPerThread(CONNECTIONS_PER_THREAD / 2)
                 .setMaxQueueSize(MAX_QUEUE)
@@ -41,21 +60,17 @@ final class Upstream {
                 // A sleeping upstream refuses connections; never blacklist the only host for that.
                 .setProblemServerRetry(0);
         if (scheme.equals("https")) {
-            client.addHost(uri, null, new UndertowXnioSsl(Xnio.getInstance(), OptionMap.EMPTY, Tls.client(route.config().healthcheck().insecureSkipVerify())));
+            lb.addHost(uri, null, new UndertowXnioSsl(Xnio.getInstance(), OptionMap.EMPTY, Tls.client(route.config().healthcheck().insecureSkipVerify())));
         } else {
-            client.addHost(uri);
+            lb.addHost(uri);
         }
-        this.badGateway = e -> {
-            if (e.getStatusCode() != StatusCodes.SERVICE_UNAVAILABLE && e.getStatusCode() != StatusCodes.GATEWAY_TIME_OUT) return false;
-            boolean timeout = e.getStatusCode() == StatusCodes.GATEWAY_TIME_OUT;
-            Pages.message(e, timeout ? StatusCodes.GATEWAY_TIME_OUT : StatusCodes.BAD_GATEWAY, "upstream_unreachable", "Bad gateway",
-                    "Route '" + route.config().name() + "': upstream " + target + (timeout ? " did not answer in time." : " is not reachable."));
-            return true;
-        };
-        this.requestEnded = route.watcher().map(Upstream::endedListener).orElse(null);
-        this.proxy = ProxyHandler.builder().setProxyClient(client).setMaxRequestTime(-1).setRewriteHostHeader(false)
+        HttpHandler proxy = ProxyHandler.builder().setProxyClient(lb).setMaxRequestTime(-1).setRewriteHostHeader(false)
                 .setReuseXForwarded(false).setMaxConnectionRetries(1).setNext(ResponseCodeHandler.HANDLE_404).build();
+        return new Client(target, proxy);
     }
+
+    /** A host-less target whose container was never found running: nothing to connect to. */
+    private static final HttpHandler NO_ADDRESS = ex -> ex.setStatusCode(StatusCodes.SERVICE_UNAVAILABLE).endExchange();
 
     /** Ends a request's open count, or for an upgraded connection (WebSocket), when the connection closes. */
     private static ExchangeCompletionListener endedListener(IdleWatcher w) {
@@ -76,8 +91,16 @@ final class Upstream {
         return route;
     }
 
+    /** The proxy to the current target; one volatile read and a reference comparison per request. */
     HttpHandler handler() {
-        return proxy;
+        Client c = client;
+        if (!route.config().targetFromContainer()) return c.proxy;
+        URI t = currentTarget();
+        if (c.target != t) {
+            c = build(t);
+            client = c;
+        }
+        return c.proxy;
     }
 
     /** Whether this upstream can serve {@code other} unchanged (same config and the same watcher). */

@@ -61,6 +61,15 @@ final class FakeWatcher implements IdleWatcher {
         return config;
     }
 
+    /** What {@link #target()} answers; the configured target unless a test moves it. */
+    volatile java.net.URI target;
+
+    @Override
+    public java.net.URI target() {
+        java.net.URI t = target;
+        return t == null ? config.target() : t;
+    }
+
     @Override
     public RouteState state() {
         return state;

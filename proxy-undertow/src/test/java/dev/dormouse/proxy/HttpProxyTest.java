@@ -171,6 +171,25 @@ class HttpProxyTest {
     }
 
     @Test
+    void aTargetWithoutAHostFollowsTheWatchersAddress() throws Exception {
+        int otherPort = freePort();
+        Undertow other = Undertow.builder().addHttpListener(otherPort, "127.0.0.1")
+                .setHandler(ex -> ex.getResponseSender().send("moved")).build();
+        other.start();
+        try {
+            FakeWatcher w = new FakeWatcher(route("mv", "[mv.test]", "http://:" + upstreamPort, "idle_timeout: 1m"));
+            serve(new ProxyRoute(w.config, Optional.of(w)));
+            w.target = URI.create("http://127.0.0.1:" + upstreamPort);
+            w.finishWake();
+            assertEquals("hello /", get("mv.test", "/", "*/*").body());
+            w.target = URI.create("http://127.0.0.1:" + otherPort);
+            assertEquals("moved", get("mv.test", "/", "*/*").body(), "the container came back at another address");
+        } finally {
+            other.stop();
+        }
+    }
+
+    @Test
     void unreachableUpstreamIs502NamingTheRoute() throws Exception {
         serve(new ProxyRoute(route("down", "[down.test]", "http://127.0.0.1:" + freePort(), null), Optional.empty()));
         HttpResponse<String> r = get("down.test", "/", "text/plain");

@@ -71,8 +71,8 @@ public final class LabelRoutes {
         String scheme = l.getOrDefault("scheme", listen.map(URI::getScheme).orElse("http")).toLowerCase(Locale.ROOT);
         String port = l.get("port");
         if (port == null || port.isEmpty()) throw new IllegalArgumentException("label " + PREFIX + "port: required");
-        String host = c.address().isEmpty() ? "127.0.0.1" : c.address();
-        URI target = value(Map.of("port", scheme + "://" + host + ":" + port), "port", ConfigLoader::parseTarget);
+        // No host: the container's address is looked up each time it starts (a stopped one has no IP yet).
+        URI target = value(Map.of("port", scheme + "://:" + port), "port", ConfigLoader::parseTarget);
         List<String> hosts = list(l.get("hosts"));
         for (String h : hosts) {
             String err = ConfigLoader.hostError(h);

@@ -16,7 +16,7 @@ import java.util.Optional;
  * @param exitCode last exit code, 0 when never exited
  * @param startedAt when the container last started, if known
  * @param labels the container's labels
- * @param address an address the container can be reached at, empty when unknown (host network)
+ * @param address an address the container can be reached at (127.0.0.1 with host networking), empty when unknown
  */
 public record ContainerState(String id, String name, ContainerStatus status, ContainerHealth health, String image,
         int restartCount, int exitCode, Optional<Instant> startedAt, Map<String, String> labels, String address) {

@@ -26,6 +26,15 @@ public interface Provider extends AutoCloseable {
     /** Current state; {@link ContainerStatus#MISSING} when the container does not exist. */
     ContainerState inspect(String container);
 
+    /**
+     * Where the running container is reached, for route targets that name no host; empty while it has no
+     * address (not running, no network, or a VM whose guest agent does not answer yet).
+     */
+    default java.util.Optional<String> address(String container) {
+        ContainerState s = inspect(container);
+        return s.status() == ContainerStatus.RUNNING && !s.address().isEmpty() ? java.util.Optional.of(s.address()) : java.util.Optional.empty();
+    }
+
     void start(String container);
 
     /** Stops gracefully with {@code signal}, killing after {@code timeout}. */

@@ -56,33 +56,29 @@ final class DockerStates {
         String name = r.getName() == null ? "" : r.getName().startsWith("/") ? r.getName().substring(1) : r.getName();
         Map<String, String> labels = r.getConfig() == null || r.getConfig().getLabels() == null ? Map.of() : r.getConfig().getLabels();
         String image = r.getConfig() == null || r.getConfig().getImage() == null ? "" : r.getConfig().getImage();
-        String address = "";
-        if (r.getNetworkSettings() != null && r.getNetworkSettings().getNetworks() != null) {
-            for (ContainerNetwork n : r.getNetworkSettings().getNetworks().values()) {
-                if (n.getIpAddress() != null && !n.getIpAddress().isEmpty()) {
-                    address = n.getIpAddress();
-                    break;
-                }
-            }
-        }
+        String address = address(r.getHostConfig() == null ? null : r.getHostConfig().getNetworkMode(),
+                r.getNetworkSettings() == null ? null : r.getNetworkSettings().getNetworks());
         return new ContainerState(r.getId() == null ? "" : r.getId(), name, status(status, paused), health(health), image,
                 r.getRestartCount() == null ? 0 : r.getRestartCount(), exit == null ? 0 : exit.intValue(),
                 time(s == null ? null : s.getStartedAt()), labels, address);
+    }
+
+    /** 127.0.0.1 with host networking, else the first IP the container has on a network; empty when none. */
+    static String address(String networkMode, Map<String, ContainerNetwork> networks) {
+        if ("host".equals(networkMode)) return "127.0.0.1";
+        if (networks == null) return "";
+        for (ContainerNetwork n : networks.values()) {
+            if (n.getIpAddress() != null && !n.getIpAddress().isEmpty()) return n.getIpAddress();
+        }
+        return "";
     }
 
     /** A container from the list endpoint (no health or restart count there). */
     static ContainerState state(com.github.dockerjava.api.model.Container c) {
         String name = c.getNames() == null || c.getNames().length == 0 ? c.getId() : c.getNames()[0];
         if (name.startsWith("/")) name = name.substring(1);
-        String address = "";
-        if (c.getNetworkSettings() != null && c.getNetworkSettings().getNetworks() != null) {
-            for (ContainerNetwork n : c.getNetworkSettings().getNetworks().values()) {
-                if (n.getIpAddress() != null && !n.getIpAddress().isEmpty()) {
-                    address = n.getIpAddress();
-                    break;
-                }
-            }
-        }
+        String address = address(c.getHostConfig() == null ? null : c.getHostConfig().getNetworkMode(),
+                c.getNetworkSettings() == null ? null : c.getNetworkSettings().getNetworks());
         return new ContainerState(c.getId(), name, status(c.getState(), "paused".equals(c.getState())), ContainerHealth.NONE,
                 c.getImage() == null ? "" : c.getImage(), 0, 0, Optional.empty(), c.getLabels() == null ? Map.of() : c.getLabels(), address);
     }

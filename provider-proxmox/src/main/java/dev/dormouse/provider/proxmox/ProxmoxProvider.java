@@ -160,6 +160,41 @@ final class ProxmoxProvider implements Provider {
         }
     }
 
+    /**
+     * The guest's first IPv4 address outside loopback and link-local: LXC from {@code /interfaces}, QEMU
+     * from the guest agent ({@code agent/network-get-interfaces}), which answers only once the agent runs.
+     */
+    @Override
+    public Optional<String> address(String container) {
+        Guest g = Guest.parse(container);
+        String kind = requireKind(g, "find address");
+        if (kind.equals("lxc")) {
+            for (JsonNode i : api.get(path(g, kind) + "/interfaces", "find address", container)) {
+                if (i.path("name").asText("").equals("lo")) continue;
+                String inet = i.path("inet").asText("");
+                int slash = inet.indexOf('/');
+                Optional<String> a = usable(slash < 0 ? inet : inet.substring(0, slash));
+                if (a.isPresent()) return a;
+            }
+        } else {
+            JsonNode d = api.get(path(g, kind) + "/agent/network-get-interfaces", "find address", container);
+            for (JsonNode i : d.path("result")) {
+                if (i.path("name").asText("").equals("lo")) continue;
+                for (JsonNode a : i.path("ip-addresses")) {
+                    if (!a.path("ip-address-type").asText("").equals("ipv4")) continue;
+                    Optional<String> u = usable(a.path("ip-address").asText(""));
+                    if (u.isPresent()) return u;
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    static Optional<String> usable(String ipv4) {
+        if (ipv4.isEmpty() || ipv4.contains(":") || ipv4.equals("127.0.0.1") || ipv4.startsWith("169.254.")) return Optional.empty();
+        return Optional.of(ipv4);
+    }
+
     @Override
     public void start(String container) {
         act(container, "start", "start", Map.of(), ContainerStatus.RUNNING, TASK_BOUND);

@@ -80,6 +80,23 @@ class ProxmoxProviderTest {
     }
 
     @Test
+    void guestAddressesComeFromLxcInterfacesAndTheQemuAgent() {
+        pve.guest(100).at("10.0.0.5");
+        pve.guest(200).at("10.0.0.6").agentDelayMillis = 60_000;
+        ProviderException stopped = assertThrows(ProviderException.class, () -> provider.address("pve/100"));
+        assertTrue(stopped.getMessage().contains("pve/100") && stopped.getMessage().contains("CT 100 not running"), stopped.getMessage());
+        provider.start("pve/100");
+        provider.start("pve/200");
+        assertEquals(Optional.of("10.0.0.5"), provider.address("pve/100"), "eth0, not lo");
+        ProviderException agent = assertThrows(ProviderException.class, () -> provider.address("pve/200"));
+        assertTrue(agent.getMessage().contains("QEMU guest agent is not running"), agent.getMessage());
+        pve.guest(200).agentDelayMillis = 0;
+        assertEquals(Optional.of("10.0.0.6"), provider.address("pve/200"), "the IPv4 address, not lo or the IPv6 link-local one");
+        assertEquals(Optional.empty(), ProxmoxProvider.usable("169.254.3.4"));
+        assertEquals(Optional.empty(), ProxmoxProvider.usable("fe80::1"));
+    }
+
+    @Test
     void qemuPausesAndLxcSaysItCannot() {
         provider.start("pve/200");
         provider.pause("pve/200");

@@ -25,6 +25,11 @@ import java.util.regex.Pattern;
  *     runs for {@link #taskMillis} and then changes the guest;</li>
  * <li>{@code GET /nodes/{node}/tasks/{upid}/status}: {@code {"data":{"status":"running"|"stopped","exitstatus":"OK"|text}}};</li>
  * <li>{@code GET /cluster/resources?type=vm}: every guest with node, vmid, type, status, name.</li>
+ * <li>{@code GET /nodes/{node}/lxc/{vmid}/interfaces}: {@code {"data":[{"name","inet":"ADDR/8","hwaddr"}]}} with
+ *     {@code lo} first; a stopped container answers 500 "CT VMID not running";</li>
+ * <li>{@code GET /nodes/{node}/qemu/{vmid}/agent/network-get-interfaces}: {@code {"data":{"result":[{"name",
+ *     "ip-addresses":[{"ip-address","ip-address-type","prefix"}]}]}}}; 500 "QEMU guest agent is not running"
+ *     while the VM is stopped or for {@link Guest#agentDelayMillis} after it starts.</li>
  * </ul>
  * Errors carry PVE's text in the JSON {@code message}. A running guest serves a real HTTP upstream on its
  * port, so a route to it behaves like one to a real guest. Checked against the documentation only; a real
@@ -32,6 +37,7 @@ import java.util.regex.Pattern;
  */
 public final class PveSimulator implements AutoCloseable {
     private static final Pattern STATUS = Pattern.compile("/api2/json/nodes/([^/]+)/(lxc|qemu)/(\\d+)/status/(\\w+)");
+    private static final Pattern ADDRESS = Pattern.compile("/api2/json/nodes/([^/]+)/(lxc|qemu)/(\\d+)/(interfaces|agent/network-get-interfaces)");
     private static final Pattern TASK = Pattern.compile("/api2/json/nodes/([^/]+)/tasks/([^/]+)/status");
 
     /** One guest. Its upstream answers {@code hello from NAME} on 127.0.0.1:port while it runs. */
@@ -44,6 +50,11 @@ public final class PveSimulator implements AutoCloseable {
         volatile String status = "stopped";
         volatile boolean paused;
         volatile String failNext;
+        /** The guest's address on its network; its upstream listens there. Any 127.x address works on Linux. */
+        volatile String address = "127.0.0.1";
+        /** A VM's guest agent answers this long after the VM starts. */
+        public volatile long agentDelayMillis;
+        private volatile long startedAt;
         private HttpServer upstream;
 
         Guest(String node, String kind, int vmid, String name, int port) {
@@ -58,6 +69,12 @@ public final class PveSimulator implements AutoCloseable {
             return paused ? "paused" : status;
         }
 
+        /** Puts the guest at {@code ip} (its upstream listens there from the next start). */
+        public Guest at(String ip) {
+            address = ip;
+            return this;
+        }
+
         /** The next action's task fails with this PVE exit status text. */
         public void failNextTask(String exitstatus) {
             failNext = exitstatus;
@@ -65,7 +82,7 @@ public final class PveSimulator implements AutoCloseable {
 
         synchronized void run(boolean on) throws IOException {
             if (on && upstream == null && port > 0) {
-                upstream = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 64);
+                upstream = HttpServer.create(new InetSocketAddress(address, port), 64);
                 upstream.createContext("/", x -> {
                     byte[] b = ("hello from " + name).getBytes(StandardCharsets.UTF_8);
                     x.sendResponseHeaders(200, b.length);
@@ -78,6 +95,7 @@ public final class PveSimulator implements AutoCloseable {
                 upstream.stop(0);
                 upstream = null;
             }
+            if (on && !"running".equals(status)) startedAt = System.currentTimeMillis();
             status = on ? "running" : "stopped";
         }
     }
@@ -162,6 +180,29 @@ public final class PveSimulator implements AutoCloseable {
                     reply(x, 200, "{\"data\":{\"status\":\"running\"}}");
                 } else {
                     reply(x, 200, "{\"data\":{\"status\":\"stopped\",\"exitstatus\":\"" + task.exitstatus + "\"}}");
+                }
+                return;
+            }
+            Matcher a = ADDRESS.matcher(path);
+            if (a.matches()) {
+                Guest g = guests.get(Integer.parseInt(a.group(3)));
+                if (g == null || !g.kind.equals(a.group(2))) {
+                    reply(x, 500, "{\"data\":null,\"message\":\"Configuration file 'nodes/" + a.group(1) + "/" + a.group(2) + "/" + a.group(3)
+                            + ".conf' does not exist\"}");
+                } else if (g.kind.equals("lxc")) {
+                    if (!g.status.equals("running")) {
+                        reply(x, 500, "{\"data\":null,\"message\":\"CT " + g.vmid + " not running\"}");
+                    } else {
+                        reply(x, 200, "{\"data\":[{\"name\":\"lo\",\"inet\":\"127.0.0.1/8\",\"hwaddr\":\"00:00:00:00:00:00\"},"
+                                + "{\"name\":\"eth0\",\"inet\":\"" + g.address + "/8\",\"inet6\":\"fe80::be24:11ff:fe00:1/64\",\"hwaddr\":\"bc:24:11:00:00:01\"}]}");
+                    }
+                } else if (!g.status.equals("running") || System.currentTimeMillis() - g.startedAt < g.agentDelayMillis) {
+                    reply(x, 500, "{\"data\":null,\"message\":\"QEMU guest agent is not running\"}");
+                } else {
+                    reply(x, 200, "{\"data\":{\"result\":[{\"name\":\"lo\",\"ip-addresses\":[{\"ip-address\":\"127.0.0.1\",\"ip-address-type\":\"ipv4\",\"prefix\":8}]},"
+                            + "{\"name\":\"ens18\",\"hardware-address\":\"bc:24:11:00:00:02\",\"ip-addresses\":["
+                            + "{\"ip-address\":\"fe80::be24:11ff:fe00:2\",\"ip-address-type\":\"ipv6\",\"prefix\":64},"
+                            + "{\"ip-address\":\"" + g.address + "\",\"ip-address-type\":\"ipv4\",\"prefix\":8}]}]}}");
                 }
                 return;
             }
