@@ -29,7 +29,8 @@ fi
 if ! engine_up; then
   [ "$(id -u)" = 0 ] || { echo "test-engine: the Docker engine is not running; run as root to start it" >&2; exit 1; }
   # No bridge and no iptables: tests run containers with --network host on 127.0.0.1 ports.
-  setsid nohup dockerd --iptables=false --bridge=none >/var/log/dockerd.log 2>&1 < /dev/null &
+  # --live-restore keeps containers running while the engine restarts (LiveConfigIT restarts it).
+  setsid nohup dockerd --iptables=false --bridge=none --live-restore >>/var/log/dockerd.log 2>&1 < /dev/null &
   for _ in $(seq 1 60); do engine_up && break; sleep 1; done
   engine_up || { echo "test-engine: dockerd did not come up; see /var/log/dockerd.log" >&2; tail -20 /var/log/dockerd.log >&2; exit 1; }
 fi

@@ -1,4 +1,4 @@
-/** Route discovery from container labels (and, to come, the event queue and config-file watching). */
+/** Route discovery from container labels, batching of container events, and config-file watching. */
 module dev.dormouse.watcher {
     requires transitive dev.dormouse.core;
 

@@ -1,6 +1,15 @@
 package dev.dormouse.cli;
 
 import dev.dormouse.core.ConfigException;
+import dev.dormouse.core.ConfigLoader;
+import dev.dormouse.core.DormouseException;
+import dev.dormouse.core.spi.ContainerState;
+import dev.dormouse.core.spi.ProviderStatus;
+import dev.dormouse.watcher.ConfigFileWatcher;
+import dev.dormouse.watcher.EventBatcher;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.util.concurrent.atomic.AtomicLong;
 import dev.dormouse.core.ConfigProblem;
 import dev.dormouse.core.DockerProviderConfig;
 import dev.dormouse.core.DormouseConfig;
@@ -37,15 +46,31 @@ public final class Daemon implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("dev.dormouse.cli");
     static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(10);
 
-    private final DormouseConfig config;
+    /** How long label events are collected before the routes are rebuilt once for all of them. */
+    static final Duration EVENT_BATCH = Duration.ofMillis(300);
+    /** How long the config file must stay unchanged after an edit before it is reloaded. */
+    static final Duration FILE_QUIET = Duration.ofMillis(300);
+
+    /** The running config: the one started with, or the last one reloaded successfully. */
+    private volatile DormouseConfig config;
     private final Map<String, Provider> providers = new LinkedHashMap<>();
     private IdleWatchers watchers;
     private HttpProxy proxy;
     private StreamProxy streams;
     private HealthMonitors monitors;
     private boolean closed;
-    /** The config's routes plus those declared by container labels. */
-    private List<RouteConfig> routes;
+    /** The config's routes plus those declared by container labels; swapped whole. */
+    private volatile List<RouteConfig> routes = List.of();
+    /** The last container listing of each provider with {@code labels: true}, by provider name. */
+    private final Map<String, List<ContainerState>> labelled = new java.util.concurrent.ConcurrentHashMap<>();
+    private final List<AutoCloseable> labelSubscriptions = new ArrayList<>();
+    private EventBatcher labelEvents;
+    private ConfigFileWatcher fileWatcher;
+    /** Serialises route-set changes (label batches, reloads); the request path never takes it. */
+    private final Object applyLock = new Object();
+    private final AtomicLong rebuilds = new AtomicLong();
+    private final AtomicLong reloads = new AtomicLong();
+    private volatile Optional<String> lastReloadError = Optional.empty();
 
     public Daemon(DormouseConfig config) {
         this.config = config;
@@ -85,15 +110,27 @@ public final class Daemon implements AutoCloseable {
             for (ProviderConfig p : config.providers()) {
                 providers.put(p.kind() + ":" + p.name(), f.get(p.kind()).create(p));
             }
-            routes = withLabelRoutes();
+            for (DockerProviderConfig d : labelProviders(config)) listLabelled(d);
+            routes = merge(config);
             watchers = new IdleWatchers(routes, providers);
             watchers.start();
-            proxy = new HttpProxy(new ProxySettings(config.server().http(), 0, Duration.ofSeconds(5), SHUTDOWN_GRACE), proxyRoutes());
+            proxy = new HttpProxy(new ProxySettings(config.server().http(), 0, Duration.ofSeconds(5), SHUTDOWN_GRACE), proxyRoutes(routes));
             proxy.start();
             // A stream listener that cannot bind is logged by name and port; the other routes still serve.
-            streams = new StreamProxy(proxyRoutes());
+            streams = new StreamProxy(proxyRoutes(routes));
             streams.start();
-            monitors = startMonitors();
+            monitors = new HealthMonitors(Clock.systemUTC());
+            monitors.subscribe(new Notifications(config.notifications()));
+            for (RouteConfig r : routes) addMonitor(r);
+            monitors.start();
+            followLabels();
+            if (config.source() != null && Files.isRegularFile(config.source())) {
+                fileWatcher = new ConfigFileWatcher(new ConfigFileWatcher.Deps(config.source(), FILE_QUIET, () -> reload("file changed")));
+                fileWatcher.start();
+            }
+        } catch (IOException e) {
+            close();
+            throw new DormouseException("watch config file " + config.source() + ": " + e.getMessage(), e);
         } catch (RuntimeException e) {
             close();
             throw e;
@@ -103,65 +140,206 @@ public final class Daemon implements AutoCloseable {
                 routes.size());
     }
 
+    private static List<DockerProviderConfig> labelProviders(DormouseConfig c) {
+        List<DockerProviderConfig> out = new ArrayList<>();
+        for (ProviderConfig pc : c.providers()) {
+            if (pc instanceof DockerProviderConfig d && d.labels()) out.add(d);
+        }
+        return out;
+    }
+
+    /** Lists a labels provider's containers; on failure the last listing is kept and the error logged. */
+    private void listLabelled(DockerProviderConfig d) {
+        Provider p = providers.get("docker:" + d.name());
+        if (p == null) return;
+        try {
+            labelled.put(d.name(), p.list());
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "labels: {0}", e.getMessage());
+        }
+    }
+
+    /** Container events of labels providers, batched: each batch relists the providers it touched and rebuilds the routes once. */
+    private void followLabels() {
+        List<DockerProviderConfig> ds = labelProviders(config);
+        if (ds.isEmpty()) return;
+        labelEvents = new EventBatcher(new EventBatcher.Deps("labels", EVENT_BATCH, batch -> {
+            java.util.Set<String> touched = new java.util.TreeSet<>();
+            batch.forEach(e -> touched.add(e.provider()));
+            for (DockerProviderConfig d : labelProviders(config)) {
+                if (touched.contains(d.name())) listLabelled(d);
+            }
+            rebuilds.incrementAndGet();
+            apply(merge(config), "container events");
+        })).start();
+        for (DockerProviderConfig d : ds) labelSubscriptions.add(providers.get("docker:" + d.name()).subscribe(labelEvents));
+    }
+
     /**
-     * Adds the routes that containers declare with labels (providers with {@code labels: true}), read at
-     * start-up. A label route whose name or host a config route already has is skipped with a warning: the
-     * file wins. A container with a bad label is skipped with a warning naming it.
+     * Reloads the config file. The new file is validated completely first; an invalid one keeps the
+     * running config and logs every problem with its line and column. Routes are applied: unchanged ones
+     * keep their state, timers and connections. Server, TLS, provider, runtime and notification changes
+     * take effect at the next start (a warning says so).
+     *
+     * @return whether the new config is in use
      */
-    private List<RouteConfig> withLabelRoutes() {
-        List<RouteConfig> all = new ArrayList<>(config.routes());
+    public boolean reload(String why) {
+        synchronized (applyLock) {
+            if (closed) return false;
+            if (config.source() == null) {
+                LOG.log(Level.WARNING, "config reload ({0}): the config was not read from a file", why);
+                return false;
+            }
+            DormouseConfig next;
+            try {
+                next = ConfigLoader.load(config.source());
+                List<ConfigProblem> problems = buildProblems(next);
+                if (!problems.isEmpty()) throw new ConfigException(problems);
+            } catch (ConfigException e) {
+                LOG.log(Level.ERROR, "config reload ({0}): {1} problem(s), still running the previous config", why, e.problems().size());
+                e.problems().forEach(p -> LOG.log(Level.ERROR, "config reload: {0}", p));
+                lastReloadError = Optional.of(e.problems().get(0).toString()
+                        + (e.problems().size() > 1 ? " (and " + (e.problems().size() - 1) + " more)" : ""));
+                if (fileWatcher != null) fileWatcher.loaded();
+                return false;
+            }
+            DormouseConfig before = config;
+            restartNeeded("server", before.server(), next.server());
+            restartNeeded("tls", before.certificates(), next.certificates());
+            restartNeeded("providers", before.providers(), next.providers());
+            restartNeeded("runtime", before.runtime(), next.runtime());
+            restartNeeded("notifications", before.notifications(), next.notifications());
+            config = next;
+            if (fileWatcher != null) fileWatcher.loaded();
+            apply(merge(next), "config reload (" + why + ")");
+            reloads.incrementAndGet();
+            lastReloadError = Optional.empty();
+            return true;
+        }
+    }
+
+    private static void restartNeeded(String section, Object before, Object after) {
+        if (!before.equals(after)) LOG.log(Level.WARNING, "config reload: {0} changed; that takes effect when dormouse restarts", section);
+    }
+
+    /** Switches every unit to {@code next}; routes equal to their running version are left untouched. */
+    private void apply(List<RouteConfig> next, String why) {
+        synchronized (applyLock) {
+            if (closed) return;
+            Map<String, RouteConfig> old = new LinkedHashMap<>();
+            routes.forEach(r -> old.put(r.name(), r));
+            List<String> added = new ArrayList<>();
+            List<String> changed = new ArrayList<>();
+            List<RouteConfig> fresh = new ArrayList<>();
+            for (RouteConfig r : next) {
+                RouteConfig o = old.remove(r.name());
+                if (o == null) added.add(r.name());
+                else if (!o.sameAs(r)) changed.add(r.name());
+                else continue;
+                fresh.add(r);
+            }
+            if (added.isEmpty() && changed.isEmpty() && old.isEmpty()) return;
+            watchers.update(next);
+            List<ProxyRoute> pr = proxyRoutes(next);
+            proxy.update(pr);
+            streams.update(pr);
+            old.keySet().forEach(monitors::remove);
+            changed.forEach(monitors::remove);
+            fresh.forEach(this::addMonitor);
+            routes = List.copyOf(next);
+            LOG.log(Level.INFO, "{0}: {1} routes (added: {2}; changed: {3}; removed: {4})", why, next.size(),
+                    added.isEmpty() ? "none" : String.join(", ", added), changed.isEmpty() ? "none" : String.join(", ", changed),
+                    old.isEmpty() ? "none" : String.join(", ", old.keySet()));
+        }
+    }
+
+    /**
+     * The config's routes plus those that containers declare with labels (providers with {@code labels: true}),
+     * from the last listing. A label route whose name, host or listener a config route already has is
+     * skipped with a warning: the file wins. A container with a bad label is skipped with a warning naming it.
+     */
+    private List<RouteConfig> merge(DormouseConfig c) {
+        List<RouteConfig> all = new ArrayList<>(c.routes());
         java.util.Set<String> names = new java.util.HashSet<>();
         java.util.Set<String> hosts = new java.util.HashSet<>();
-        config.routes().forEach(r -> {
+        java.util.Set<String> listens = new java.util.HashSet<>();
+        c.routes().forEach(r -> {
             names.add(r.name());
             hosts.addAll(r.hosts());
+            r.listen().ifPresent(l -> listens.add(l.toString()));
         });
-        for (ProviderConfig pc : config.providers()) {
-            if (!(pc instanceof DockerProviderConfig d) || !d.labels()) continue;
-            List<dev.dormouse.core.spi.ContainerState> containers;
-            try {
-                containers = providers.get("docker:" + d.name()).list();
-            } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "labels: {0}", e.getMessage());
-                continue;
-            }
-            LabelRoutes.Result found = LabelRoutes.build(containers, d, config.defaultIdle(), config.defaultHealthcheck());
-            found.problems().forEach(p -> LOG.log(Level.WARNING, "labels: {0}", p));
+        for (DockerProviderConfig d : labelProviders(c)) {
+            LabelRoutes.Result found = LabelRoutes.build(labelled.getOrDefault(d.name(), List.of()), d, c.defaultIdle(), c.defaultHealthcheck());
+            found.problems().forEach(p -> warnOnce("labels: " + p));
             for (RouteConfig r : found.routes()) {
                 String clash = names.contains(r.name()) ? "route name '" + r.name() + "'"
-                        : r.hosts().stream().filter(hosts::contains).findFirst().map(h -> "host '" + h + "'").orElse(null);
+                        : r.hosts().stream().filter(hosts::contains).findFirst().map(h -> "host '" + h + "'")
+                        .orElse(r.listen().filter(l -> listens.contains(l.toString())).map(l -> "listener " + l).orElse(null));
                 if (clash != null) {
-                    LOG.log(Level.WARNING, "labels: container ''{0}'' skipped: {1} is already configured in {2}",
-                            r.container().orElseThrow().id(), clash, config.source());
+                    warnOnce("labels: container '" + r.container().orElseThrow().id() + "' skipped: " + clash + " is already in use");
                     continue;
                 }
                 names.add(r.name());
                 hosts.addAll(r.hosts());
+                r.listen().ifPresent(l -> listens.add(l.toString()));
                 all.add(r);
-                LOG.log(Level.INFO, "labels: route {0} from container {1}", r.name(), r.container().orElseThrow().id());
             }
         }
         return all;
     }
 
-    /** One monitor per route (unless disabled); a sleeping route's monitor reports napping and wakes nothing. */
-    private HealthMonitors startMonitors() {
-        HealthMonitors m = new HealthMonitors(Clock.systemUTC());
-        m.subscribe(new Notifications(config.notifications()));
-        for (RouteConfig r : routes) {
-            if (r.healthcheck().disable()) continue;
-            Optional<IdleWatcher> w = watchers.get(r.name());
-            Optional<Provider> p = r.container().map(c -> providers.get(c.kind() + ":" + c.provider()));
-            m.add(r.name(), r.healthcheck(), Checks.forRoute(r, w.isPresent() ? w.get()::target : r::target, p), () -> w.isPresent() && w.get().state() != RouteState.READY);
-        }
-        m.start();
-        return m;
+    /** Label problems are found again on every rebuild; each is logged once. */
+    private final java.util.Set<String> warned = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    private void warnOnce(String message) {
+        if (warned.add(message)) LOG.log(Level.WARNING, message);
     }
 
-    private List<ProxyRoute> proxyRoutes() {
+    /** A route's health monitor (unless disabled); a sleeping route's monitor reports napping and wakes nothing. */
+    private void addMonitor(RouteConfig r) {
+        if (r.healthcheck().disable()) return;
+        Optional<IdleWatcher> w = watchers.get(r.name());
+        Optional<Provider> p = r.container().map(c -> providers.get(c.kind() + ":" + c.provider()));
+        monitors.add(r.name(), r.healthcheck(), Checks.forRoute(r, w.isPresent() ? w.get()::target : r::target, p),
+                () -> w.isPresent() && w.get().state() != RouteState.READY);
+    }
+
+    private List<ProxyRoute> proxyRoutes(List<RouteConfig> rs) {
         List<ProxyRoute> proxyRoutes = new ArrayList<>();
-        for (RouteConfig r : routes) proxyRoutes.add(new ProxyRoute(r, watchers.get(r.name())));
+        for (RouteConfig r : rs) proxyRoutes.add(new ProxyRoute(r, watchers.get(r.name())));
         return proxyRoutes;
+    }
+
+    /** The routes in use: the config's and those from container labels. */
+    public List<RouteConfig> routes() {
+        return routes;
+    }
+
+    /** Each provider's connection state, by {@code kind:name}. */
+    public Map<String, ProviderStatus> providerStatus() {
+        Map<String, ProviderStatus> out = new LinkedHashMap<>();
+        providers.forEach((k, p) -> out.put(k, p.status()));
+        return out;
+    }
+
+    /** Route-set rebuilds caused by container events so far. */
+    public long labelRebuilds() {
+        return rebuilds.get();
+    }
+
+    /** Container events of labels providers received so far. */
+    public long labelEvents() {
+        return labelEvents == null ? 0 : labelEvents.events();
+    }
+
+    /** Successful config reloads so far. */
+    public long reloads() {
+        return reloads.get();
+    }
+
+    /** Why the last reload was refused, empty when it succeeded or none was tried. */
+    public Optional<String> lastReloadError() {
+        return lastReloadError;
     }
 
     public int httpPort() {
@@ -183,8 +361,19 @@ public final class Daemon implements AutoCloseable {
     /** Stops in reverse order: the proxy first (in-flight requests finish within the grace), then watchers, then providers. */
     @Override
     public synchronized void close() {
-        if (closed) return;
-        closed = true;
+        synchronized (applyLock) {
+            if (closed) return;
+            closed = true;
+        }
+        if (fileWatcher != null) fileWatcher.close();
+        for (AutoCloseable a : labelSubscriptions) {
+            try {
+                a.close();
+            } catch (Exception e) {
+                LOG.log(Level.WARNING, "close label events: {0}", e.getMessage());
+            }
+        }
+        if (labelEvents != null) labelEvents.close();
         if (monitors != null) monitors.close();
         if (streams != null) streams.close();
         if (proxy != null) proxy.close();

@@ -37,6 +37,8 @@ final class ServeCommand implements Callable<Integer> {
         });
         Signal.handle(new Signal("TERM"), stop);
         Signal.handle(new Signal("INT"), stop);
+        // SIGHUP reloads the config file (systemd's ExecReload); a bad file keeps the running config.
+        Signal.handle(new Signal("HUP"), sig -> Thread.ofVirtual().name("dormouse-reload").start(() -> daemon.reload("SIGHUP")));
         stopped.await();
         return 0;
     }

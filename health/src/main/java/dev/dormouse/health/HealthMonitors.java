@@ -26,6 +26,7 @@ public final class HealthMonitors implements AutoCloseable {
     private final Clock clock;
     private final ScheduledThreadPoolExecutor scheduler;
     private final Map<String, HealthMonitor> monitors = new LinkedHashMap<>();
+    private final Map<String, java.util.concurrent.ScheduledFuture<?>> schedules = new java.util.HashMap<>();
     private final List<Consumer<StatusChange>> listeners = new CopyOnWriteArrayList<>();
     private boolean started;
 
@@ -46,9 +47,17 @@ public final class HealthMonitors implements AutoCloseable {
      */
     public synchronized HealthMonitor add(String route, HealthcheckConfig config, HealthCheck check, BooleanSupplier napping) {
         HealthMonitor m = new HealthMonitor(route, config, check, napping, clock, this::publish);
+        remove(route);
         monitors.put(route, m);
         if (started) schedule(m);
         return m;
+    }
+
+    /** Stops and forgets a route's monitor (a check already running finishes on its own). */
+    public synchronized void remove(String route) {
+        monitors.remove(route);
+        java.util.concurrent.ScheduledFuture<?> f = schedules.remove(route);
+        if (f != null) f.cancel(false);
     }
 
     public synchronized void start() {
@@ -60,7 +69,7 @@ public final class HealthMonitors implements AutoCloseable {
     private void schedule(HealthMonitor m) {
         long interval = Math.max(1, m.config().interval().toMillis());
         long jitter = ThreadLocalRandom.current().nextLong(interval);
-        scheduler.scheduleAtFixedRate(() -> {
+        schedules.put(m.route(), scheduler.scheduleAtFixedRate(() -> {
             if (!m.running.compareAndSet(false, true)) return;
             Thread.ofVirtual().name("health-" + m.route()).start(() -> {
                 try {
@@ -69,7 +78,7 @@ public final class HealthMonitors implements AutoCloseable {
                     m.running.set(false);
                 }
             });
-        }, jitter, interval, TimeUnit.MILLISECONDS);
+        }, jitter, interval, TimeUnit.MILLISECONDS));
     }
 
     private void publish(StatusChange c) {

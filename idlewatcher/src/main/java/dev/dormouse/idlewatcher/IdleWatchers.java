@@ -47,8 +47,10 @@ public final class IdleWatchers implements AutoCloseable {
 
     private final Deps deps;
     private final ScheduledThreadPoolExecutor timers;
-    private final Map<String, RouteWatcher> byRoute = new LinkedHashMap<>();
+    /** Immutable, swapped as a whole by {@link #update}; readers never lock. */
+    private volatile Map<String, RouteWatcher> byRoute = Map.of();
     private final List<AutoCloseable> subscriptions = new ArrayList<>();
+    private boolean started;
 
     /** Watchers that act on the providers directly and probe over sockets. */
     public IdleWatchers(List<RouteConfig> routes, Map<String, Provider> providers) {
@@ -63,33 +65,76 @@ public final class IdleWatchers implements AutoCloseable {
             return t;
         });
         timers.setRemoveOnCancelPolicy(true);
-        for (RouteConfig r : deps.routes()) {
+        byRoute = build(deps.routes(), Map.of());
+    }
+
+    /** Watchers for {@code routes}: those of {@code keep} whose route is unchanged, new ones for the rest; dependencies wired. */
+    private Map<String, RouteWatcher> build(List<RouteConfig> routes, Map<String, RouteWatcher> keep) {
+        Map<String, RouteWatcher> next = new LinkedHashMap<>();
+        for (RouteConfig r : routes) {
             if (r.container().isEmpty()) continue;
+            RouteWatcher old = keep.get(r.name());
+            if (old != null && old.config().sameAs(r)) {
+                next.put(r.name(), old);
+                continue;
+            }
             String key = r.container().get().kind() + ":" + r.container().get().provider();
             Optional<Provider> p = Optional.ofNullable(deps.providers().get(key));
             String err = "provider '" + key + "' of route '" + r.name() + "' is not available";
-            byRoute.put(r.name(), new RouteWatcher(r, p, err, deps.lifecycle(), deps.probe(), timers, deps.clock()));
+            next.put(r.name(), new RouteWatcher(r, p, err, deps.lifecycle(), deps.probe(), timers, deps.clock()));
         }
-        for (RouteWatcher w : byRoute.values()) {
+        Map<RouteWatcher, List<RouteWatcher>> dependents = new java.util.HashMap<>();
+        for (RouteWatcher w : next.values()) {
+            List<RouteWatcher> deps = new ArrayList<>();
             for (String dep : w.config().idle().dependsOn()) {
-                RouteWatcher d = byRoute.get(dep);
+                RouteWatcher d = next.get(dep);
                 if (d != null) {
-                    w.dependencies.add(d);
-                    d.dependents.add(w);
+                    deps.add(d);
+                    dependents.computeIfAbsent(d, k -> new ArrayList<>()).add(w);
                 }
             }
+            w.dependencies = List.copyOf(deps);
         }
+        for (RouteWatcher w : next.values()) w.dependents = List.copyOf(dependents.getOrDefault(w, List.of()));
+        return java.util.Collections.unmodifiableMap(next);
     }
 
     /** Reads every container's state (in parallel, bounded), arms idle timers of running ones, follows provider events. */
-    public void start() {
+    public synchronized void start() {
+        started = true;
         for (Map.Entry<String, Provider> e : deps.providers().entrySet()) {
-            if (byRoute.values().stream().anyMatch(w -> w.providerKey().equals(e.getKey()))) {
-                subscriptions.add(e.getValue().subscribe(ev -> onEvent(e.getKey(), ev)));
-            }
+            subscriptions.add(e.getValue().subscribe(ev -> onEvent(e.getKey(), ev)));
         }
-        List<Thread> threads = new ArrayList<>();
+        resyncAll(byRoute.values());
         for (RouteWatcher w : byRoute.values()) {
+            LOG.log(Level.INFO, "route {0}: container {1} -> {2}", w.route(), w.config().container().get(), w.state().label());
+        }
+    }
+
+    /**
+     * Switches to a new route set. Watchers of unchanged routes are kept with their state, timers and open
+     * connections; new and changed routes get new watchers, which read their containers as at start-up;
+     * watchers of removed or changed routes stop (their containers are left as they are).
+     *
+     * @return the watchers that were replaced or removed
+     */
+    public synchronized List<IdleWatcher> update(List<RouteConfig> routes) {
+        Map<String, RouteWatcher> before = byRoute;
+        Map<String, RouteWatcher> next = build(routes, before);
+        List<RouteWatcher> fresh = next.values().stream().filter(w -> !before.containsValue(w)).toList();
+        List<IdleWatcher> gone = new ArrayList<>();
+        for (RouteWatcher w : before.values()) {
+            if (!next.containsValue(w)) gone.add(w);
+        }
+        byRoute = next;
+        gone.forEach(w -> ((RouteWatcher) w).close());
+        if (started) resyncAll(fresh);
+        return gone;
+    }
+
+    private static void resyncAll(java.util.Collection<RouteWatcher> watchers) {
+        List<Thread> threads = new ArrayList<>();
+        for (RouteWatcher w : watchers) {
             threads.add(Thread.ofVirtual().name("startup-" + w.route()).start(() -> w.resync(true)));
         }
         long deadline = System.nanoTime() + STARTUP_BOUND.toNanos();
@@ -97,16 +142,13 @@ public final class IdleWatchers implements AutoCloseable {
             try {
                 long left = deadline - System.nanoTime();
                 if (left <= 0 || !t.join(Duration.ofNanos(left))) {
-                    LOG.log(Level.WARNING, "start-up: reading container states took longer than {0}s; going on", STARTUP_BOUND.toSeconds());
+                    LOG.log(Level.WARNING, "reading container states took longer than {0}s; going on", STARTUP_BOUND.toSeconds());
                     break;
                 }
             } catch (InterruptedException ie) {
                 Thread.currentThread().interrupt();
                 return;
             }
-        }
-        for (RouteWatcher w : byRoute.values()) {
-            LOG.log(Level.INFO, "route {0}: container {1} -> {2}", w.route(), w.config().container().get(), w.state().label());
         }
     }
 

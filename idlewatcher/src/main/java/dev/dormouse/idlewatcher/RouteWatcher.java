@@ -53,9 +53,9 @@ final class RouteWatcher implements IdleWatcher {
     private final Clock clock;
     private final long idleNanos;
 
-    /** Set while wiring, read-only afterwards. */
-    final List<RouteWatcher> dependencies = new ArrayList<>();
-    final List<RouteWatcher> dependents = new ArrayList<>();
+    /** Immutable lists, replaced as a whole when the route set changes. */
+    volatile List<RouteWatcher> dependencies = List.of();
+    volatile List<RouteWatcher> dependents = List.of();
 
     private volatile RouteState state = RouteState.NAPPING;
     private volatile String lastError;
@@ -359,8 +359,10 @@ final class RouteWatcher implements IdleWatcher {
         }
         Thread.ofVirtual().name("wake-" + route()).start(() -> {
             try {
-                runWake(f, source, deadline);
+                runWake(f, source, deadline, adopting);
                 succeed(f);
+            } catch (AdoptionEnded e) {
+                napAgain(f, e.getMessage());
             } catch (WakeFailedException e) {
                 fail(f, e.getMessage());
             } catch (DormouseException e) {
@@ -374,7 +376,24 @@ final class RouteWatcher implements IdleWatcher {
         });
     }
 
-    private void runWake(CompletableFuture<Void> f, OpSource source, long deadline) throws InterruptedException {
+    /** An adoption found the container paused or stopped again: it is napping, and nothing is done to it. */
+    private static final class AdoptionEnded extends RuntimeException {
+        AdoptionEnded(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    private void napAgain(CompletableFuture<Void> f, String message) {
+        synchronized (this) {
+            if (f.isDone() || settled == f) return;
+            settled = f;
+            state = RouteState.NAPPING;
+        }
+        LOG.log(Level.DEBUG, "route {0}: {1}", route(), message);
+        f.completeExceptionally(new WakeFailedException(message));
+    }
+
+    private void runWake(CompletableFuture<Void> f, OpSource source, long deadline, boolean adopting) throws InterruptedException {
         Provider p = provider.orElseThrow(() -> new WakeFailedException(providerError));
         for (RouteWatcher dep : dependencies) {
             if (f.isDone()) return;
@@ -401,6 +420,10 @@ final class RouteWatcher implements IdleWatcher {
             ContainerState st = p.inspect(container);
             containerId = st.id();
             hasHealthcheck = st.health() != ContainerHealth.NONE;
+            if (adopting && (st.status() == ContainerStatus.PAUSED || st.status() == ContainerStatus.STOPPED)) {
+                throw new AdoptionEnded("container " + container + " is " + st.status().name().toLowerCase(java.util.Locale.ROOT)
+                        + " again; route " + route() + " stays napping");
+            }
             switch (st.status()) {
                 case MISSING -> {
                     state = RouteState.MISSING;

@@ -112,6 +112,35 @@ class IdleWatchersTest {
         assertTrue(e.getCause().getMessage().contains("container app has no address yet"), e.getCause().getMessage());
     }
 
+    private static List<dev.dormouse.core.RouteConfig> routes(String routesYaml) {
+        String yaml = "providers:\n  docker: [{name: local}]\nroutes:\n" + routesYaml;
+        return ConfigLoader.parse(new StringReader(yaml), "test.yml", Path.of("."), Path.of("test.yml")).routes();
+    }
+
+    @Test
+    void anUpdateKeepsUnchangedRoutesAndRewiresDependencies() throws Exception {
+        docker.add("db", ContainerStatus.RUNNING);
+        docker.add("app", ContainerStatus.STOPPED);
+        docker.add("old", ContainerStatus.RUNNING);
+        String db = route("db", 1, "idle_timeout: 1h");
+        IdleWatchers w = watchers(db + route("app", 2, "idle_timeout: 1h, depends_on: [db]") + route("old", 3, "idle_timeout: 1h"));
+        IdleWatcher keptDb = w.get("db").orElseThrow();
+        IdleWatcher oldApp = w.get("app").orElseThrow();
+        docker.add("new", ContainerStatus.RUNNING);
+        List<IdleWatcher> gone = w.update(routes(db + route("app", 2, "idle_timeout: 2h, depends_on: [db]") + route("new", 4, "idle_timeout: 1h")));
+        assertSame(keptDb, w.get("db").orElseThrow(), "unchanged: same watcher, state and timer");
+        assertTrue(w.get("old").isEmpty());
+        assertEquals(RouteState.READY, w.get("new").orElseThrow().state(), "a new route reads its container as at start-up");
+        assertEquals(List.of("app", "old"), gone.stream().map(IdleWatcher::route).sorted().toList());
+        IdleWatcher app = w.get("app").orElseThrow();
+        assertTrue(app != oldApp, "a changed route gets a new watcher");
+        docker.status.put("db", ContainerStatus.STOPPED);
+        docker.external("db", ContainerStatus.STOPPED, ContainerEvent.Action.STOP);
+        await("db napping", () -> keptDb.state() == RouteState.NAPPING);
+        app.wake(OpSource.WAKE_REQUEST).get(5, TimeUnit.SECONDS);
+        assertEquals(RouteState.READY, keptDb.state(), "the new app watcher wakes the kept db first");
+    }
+
     @Test
     void concurrentWakesShareOneStart() throws Exception {
         docker.add("app", ContainerStatus.STOPPED);

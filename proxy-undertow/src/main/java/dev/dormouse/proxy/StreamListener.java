@@ -41,6 +41,11 @@ abstract class StreamListener {
 
     abstract void close();
 
+    /** Stops accepting; open connections go on until either side closes them. UDP has none to keep. */
+    void drain() {
+        close();
+    }
+
     final String name() {
         return route.config().name();
     }

@@ -23,33 +23,67 @@ import java.util.concurrent.TimeoutException;
 public final class StreamProxy implements AutoCloseable {
     static final System.Logger LOG = System.getLogger("dev.dormouse.proxy.stream");
 
-    private final List<ProxyRoute> routes;
+    private List<ProxyRoute> routes;
     private final Map<String, StreamListener> listeners = new LinkedHashMap<>();
     private final Map<String, String> errors = new LinkedHashMap<>();
 
     /** @param routes all routes; only tcp and udp ones are served here */
     public StreamProxy(List<ProxyRoute> routes) {
-        this.routes = routes.stream().filter(r -> r.config().isStream()).toList();
+        this.routes = streamsOf(routes);
+    }
+
+    private static List<ProxyRoute> streamsOf(List<ProxyRoute> routes) {
+        return routes.stream().filter(r -> r.config().isStream()).toList();
     }
 
     /** Binds every listener; a failure is logged, kept in {@link #errors()}, and does not stop the others. */
     public synchronized void start() {
-        for (ProxyRoute r : routes) {
-            URI listen = r.config().listen().orElseThrow();
-            InetSocketAddress at = new InetSocketAddress(listen.getHost(), listen.getPort());
-            StreamStats stats = new StreamStats();
-            try {
-                StreamListener l = listen.getScheme().equals("tcp") ? new TcpListener(r, at, stats) : new UdpListener(r, at, stats);
-                l.start();
-                listeners.put(r.config().name(), l);
-                LOG.log(Level.INFO, "route {0}: {1} listening on {2}", r.config().name(), listen.getScheme(), l.address());
-            } catch (IOException e) {
-                String msg = "route " + r.config().name() + ": listen " + listen + ": "
-                        + (e instanceof java.net.BindException ? "address already in use" : e.getMessage());
-                errors.put(r.config().name(), msg);
-                LOG.log(Level.ERROR, msg);
+        for (ProxyRoute r : routes) listen(r);
+    }
+
+    private void listen(ProxyRoute r) {
+        URI listen = r.config().listen().orElseThrow();
+        InetSocketAddress at = new InetSocketAddress(listen.getHost(), listen.getPort());
+        StreamStats stats = new StreamStats();
+        errors.remove(r.config().name());
+        try {
+            StreamListener l = listen.getScheme().equals("tcp") ? new TcpListener(r, at, stats) : new UdpListener(r, at, stats);
+            l.start();
+            listeners.put(r.config().name(), l);
+            LOG.log(Level.INFO, "route {0}: {1} listening on {2}", r.config().name(), listen.getScheme(), l.address());
+        } catch (IOException e) {
+            String msg = "route " + r.config().name() + ": listen " + listen + ": "
+                    + (e instanceof java.net.BindException ? "address already in use" : e.getMessage());
+            errors.put(r.config().name(), msg);
+            LOG.log(Level.ERROR, msg);
+        }
+    }
+
+    /**
+     * Switches to a new route set: unchanged routes keep their listener and sessions; removed and changed
+     * ones stop accepting, and their open TCP connections go on until either side closes them; new and
+     * changed ones start listening.
+     */
+    public synchronized void update(List<ProxyRoute> all) {
+        List<ProxyRoute> next = streamsOf(all);
+        Map<String, ProxyRoute> byName = new LinkedHashMap<>();
+        next.forEach(r -> byName.put(r.config().name(), r));
+        for (ProxyRoute old : routes) {
+            ProxyRoute now = byName.get(old.config().name());
+            if (now != null && now.config().sameAs(old.config()) && now.watcher().equals(old.watcher())) continue;
+            StreamListener l = listeners.remove(old.config().name());
+            errors.remove(old.config().name());
+            if (l != null) {
+                l.drain();
+                LOG.log(Level.INFO, "route {0}: stopped listening on {1}", old.config().name(), l.address());
             }
         }
+        for (ProxyRoute r : next) {
+            ProxyRoute before = routes.stream().filter(o -> o.config().name().equals(r.config().name())).findFirst().orElse(null);
+            boolean kept = before != null && before.config().sameAs(r.config()) && before.watcher().equals(r.watcher());
+            if (!kept) listen(r);
+        }
+        routes = next;
     }
 
     /** Routes whose listener could not start, with why. */

@@ -135,6 +135,12 @@ final class TcpListener extends StreamListener {
     }
 
     @Override
+    void drain() {
+        closed = true;
+        closeQuietly(server);
+    }
+
+    @Override
     void close() {
         closed = true;
         closeQuietly(server);

@@ -56,6 +56,14 @@ public interface Provider extends AutoCloseable {
      */
     AutoCloseable subscribe(Consumer<ContainerEvent> listener);
 
+    /**
+     * The connection to the backend as last seen: not connected until the first event stream or poll
+     * succeeds. Providers with no connection of their own (test fakes) are always connected.
+     */
+    default ProviderStatus status() {
+        return new ProviderStatus(true, java.util.Optional.empty(), java.util.Optional.empty());
+    }
+
     @Override
     void close();
 }

@@ -46,6 +46,7 @@ final class DockerProvider implements Provider {
     private final DockerProviderConfig config;
     private final DockerClient ops;
     private final DockerClient events;
+    private final dev.dormouse.core.spi.ProviderStatus.Tracker status = new dev.dormouse.core.spi.ProviderStatus.Tracker();
 
     DockerProvider(DockerProviderConfig config) {
         this.config = config;
@@ -193,6 +194,11 @@ final class DockerProvider implements Provider {
     // ---------------------------------------------------------------- events
 
     @Override
+    public dev.dormouse.core.spi.ProviderStatus status() {
+        return status.get();
+    }
+
+    @Override
     public AutoCloseable subscribe(Consumer<ContainerEvent> listener) {
         EventStream s = new EventStream(listener);
         s.thread = Thread.ofVirtual().name("docker-events-" + config.name()).start(s::loop);
@@ -220,6 +226,7 @@ final class DockerProvider implements Provider {
                     @Override
                     public void onStart(java.io.Closeable stream) {
                         super.onStart(stream);
+                        status.connected();
                         if (resync) {
                             LOG.log(Level.INFO, "docker {0}: event stream reconnected", config.name());
                             deliver(new ContainerEvent(config.name(), "", "", ContainerEvent.Action.RESYNC, Instant.now(), Map.of()));
@@ -238,11 +245,14 @@ final class DockerProvider implements Provider {
                     cmd.exec(cb);
                     cb.awaitCompletion();
                     failures = 0;
+                    if (!closed) status.failed("docker " + config.name() + ": event stream ended (engine restarting?)");
                 } catch (InterruptedException e) {
                     return;
                 } catch (RuntimeException e) {
                     failures++;
-                    if (!closed) LOG.log(Level.WARNING, "docker {0}: event stream failed: {1}", config.name(), failure("events", "*", e).getMessage());
+                    String why = failure("events", "*", e).getMessage();
+                    status.failed(why);
+                    if (!closed) LOG.log(Level.WARNING, "docker {0}: event stream failed: {1}", config.name(), why);
                 } finally {
                     closeQuietly(cb);
                 }
@@ -259,6 +269,7 @@ final class DockerProvider implements Provider {
 
         private void handle(Event e) {
             if (e.getTime() != null) lastEventSeconds = e.getTime();
+            status.event(Instant.now());
             ContainerEvent.Action action = DockerStates.action(e.getAction() == null && e.getStatus() != null ? e.getStatus() : e.getAction());
             if (action == null) return;
             Map<String, String> attrs = new HashMap<>();

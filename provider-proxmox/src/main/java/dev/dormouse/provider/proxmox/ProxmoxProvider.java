@@ -34,6 +34,7 @@ final class ProxmoxProvider implements Provider {
     private final ProxmoxProviderConfig config;
     private final PveClient api;
     private final Map<String, String> kinds = new ConcurrentHashMap<>();
+    private final dev.dormouse.core.spi.ProviderStatus.Tracker status = new dev.dormouse.core.spi.ProviderStatus.Tracker();
     private final List<Consumer<ContainerEvent>> listeners = new CopyOnWriteArrayList<>();
     private Thread poller;
     private volatile boolean closed;
@@ -242,6 +243,11 @@ final class ProxmoxProvider implements Provider {
 
     // ---------------------------------------------------------------- events by polling
 
+    @Override
+    public dev.dormouse.core.spi.ProviderStatus status() {
+        return status.get();
+    }
+
     /** One poller per provider, shared by all subscribers: one {@code /cluster/resources} request per interval. */
     @Override
     public synchronized AutoCloseable subscribe(Consumer<ContainerEvent> listener) {
@@ -269,9 +275,11 @@ final class ProxmoxProvider implements Provider {
                     emit("", ContainerEvent.Action.RESYNC);
                     failing = false;
                 }
+                status.connected();
                 if (last != null) diff(last, now);
                 last = now;
             } catch (ProviderException e) {
+                status.failed(e.getMessage());
                 if (!failing) LOG.log(Level.WARNING, "proxmox {0}: poll guests: {1}", config.name(), e.getMessage());
                 failing = true;
             }
@@ -307,6 +315,7 @@ final class ProxmoxProvider implements Provider {
 
     private void emit(String ref, ContainerEvent.Action action) {
         ContainerEvent ev = new ContainerEvent(config.name(), ref, ref, action, Instant.now(), Map.of());
+        if (action != ContainerEvent.Action.RESYNC) status.event(ev.time());
         for (Consumer<ContainerEvent> l : listeners) {
             try {
                 l.accept(ev);
