@@ -211,6 +211,7 @@ public final class Daemon implements AutoCloseable {
             restartNeeded("notifications", before.notifications(), next.notifications());
             config = next;
             if (fileWatcher != null) fileWatcher.loaded();
+            LOG.log(Level.INFO, "config reload ({0}): {1} is valid", why, next.source());
             apply(merge(next), "config reload (" + why + ")");
             reloads.incrementAndGet();
             lastReloadError = Optional.empty();

@@ -136,6 +136,13 @@ class DistributionIT {
             HttpResponse<String> pl = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + proxyPort + "/"))
                     .header("Host", "plain.test").build(), HttpResponse.BodyHandlers.ofString());
             assertEquals("plain ok", pl.body());
+            // SIGHUP reloads the config (systemd's ExecReload); an edit of the file is picked up by itself.
+            assertEquals(0, new ProcessBuilder("kill", "-HUP", Long.toString(p.pid())).start().waitFor());
+            awaitLog(home.resolve("serve.log"), "config reload (SIGHUP): ");
+            Files.writeString(cfg, Files.readString(cfg) + "  - {name: extra, hosts: [extra.test], target: \"http://127.0.0.1:1\"}\n");
+            awaitLog(home.resolve("serve.log"), "added: extra;");
+            assertEquals(502, http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + proxyPort + "/"))
+                    .header("Host", "extra.test").build(), HttpResponse.BodyHandlers.ofString()).statusCode());
             p.toHandle().destroy(); // SIGTERM
             assertTrue(p.waitFor(20, TimeUnit.SECONDS), "did not stop within 20 s");
             String log = Files.readString(home.resolve("serve.log"));
@@ -145,6 +152,14 @@ class DistributionIT {
             assertTrue(!log.contains("SLF4J(W)"), "SLF4J has no backend: " + log);
         } finally {
             plain.stop(0);
+        }
+    }
+
+    private static void awaitLog(Path log, String text) throws IOException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!Files.readString(log).contains(text)) {
+            if (System.nanoTime() > deadline) throw new AssertionError("no '" + text + "' in the log:\n" + Files.readString(log));
+            java.util.concurrent.locks.LockSupport.parkNanos(20_000_000L);
         }
     }
 
