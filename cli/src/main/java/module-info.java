@@ -4,6 +4,7 @@ module dev.dormouse.cli {
     requires dev.dormouse.health;
     requires dev.dormouse.idlewatcher;
     requires dev.dormouse.proxy;
+    requires dev.dormouse.rtmanager;
     requires dev.dormouse.watcher;
     requires info.picocli;
     requires java.logging;

@@ -22,6 +22,12 @@ import dev.dormouse.health.HealthMonitors;
 import dev.dormouse.health.Notifications;
 import dev.dormouse.idlewatcher.IdleWatcher;
 import dev.dormouse.idlewatcher.IdleWatchers;
+import dev.dormouse.idlewatcher.Lifecycle;
+import dev.dormouse.idlewatcher.ReadinessProbe;
+import dev.dormouse.rtmanager.LifecycleService;
+import dev.dormouse.rtmanager.OpKind;
+import dev.dormouse.rtmanager.RuntimeSpec;
+import dev.dormouse.rtmanager.RuntimeStore;
 import dev.dormouse.idlewatcher.RouteState;
 import dev.dormouse.proxy.HttpProxy;
 import dev.dormouse.proxy.ProxyRoute;
@@ -54,6 +60,8 @@ public final class Daemon implements AutoCloseable {
     /** The running config: the one started with, or the last one reloaded successfully. */
     private volatile DormouseConfig config;
     private final Map<String, Provider> providers = new LinkedHashMap<>();
+    private RuntimeStore store;
+    private LifecycleService lifecycle;
     private IdleWatchers watchers;
     private HttpProxy proxy;
     private StreamProxy streams;
@@ -112,7 +120,10 @@ public final class Daemon implements AutoCloseable {
             }
             for (DockerProviderConfig d : labelProviders(config)) listLabelled(d);
             routes = merge(config);
-            watchers = new IdleWatchers(routes, providers);
+            store = RuntimeStore.open(config.server().dataDir());
+            lifecycle = new LifecycleService(new LifecycleService.Deps(store, providers, Clock.systemUTC()));
+            lifecycle.register(runtimes(routes));
+            watchers = new IdleWatchers(new IdleWatchers.Deps(routes, providers, recorded(lifecycle), ReadinessProbe.sockets(), Clock.systemUTC()));
             watchers.start();
             proxy = new HttpProxy(new ProxySettings(config.server().http(), 0, Duration.ofSeconds(5), SHUTDOWN_GRACE), proxyRoutes(routes));
             proxy.start();
@@ -138,6 +149,32 @@ public final class Daemon implements AutoCloseable {
         LOG.log(Level.INFO, "dormouse {0} serving http on {1} ({2} routes)", Main.version(),
                 config.server().http().isEmpty() ? "(disabled)" : config.server().http().replaceFirst(":0$", ":" + proxy.httpPort()),
                 routes.size());
+    }
+
+    /** Every route with a container is a managed runtime with a record. */
+    private static List<RuntimeSpec> runtimes(List<RouteConfig> rs) {
+        List<RuntimeSpec> out = new ArrayList<>();
+        for (RouteConfig r : rs) {
+            r.container().ifPresent(c -> out.add(new RuntimeSpec(r.name(), c.kind() + ":" + c.provider(), c.id(), r.idle().stopSignal(),
+                    r.idle().stopTimeout(), r.retention())));
+        }
+        return out;
+    }
+
+    /** The idle watchers decide; the runtime manager acts and records every action. */
+    private static Lifecycle recorded(LifecycleService lifecycle) {
+        return (route, provider, container, op, idle, source) -> lifecycle.perform(route, switch (op) {
+            case START -> OpKind.START;
+            case UNPAUSE -> OpKind.UNPAUSE;
+            case STOP -> OpKind.STOP;
+            case PAUSE -> OpKind.PAUSE;
+            case KILL -> OpKind.KILL;
+        }, source);
+    }
+
+    /** The runtime manager's database (null before start). */
+    public RuntimeStore store() {
+        return store;
     }
 
     private static List<DockerProviderConfig> labelProviders(DormouseConfig c) {
@@ -240,6 +277,7 @@ public final class Daemon implements AutoCloseable {
                 fresh.add(r);
             }
             if (added.isEmpty() && changed.isEmpty() && old.isEmpty()) return;
+            lifecycle.register(runtimes(fresh));
             watchers.update(next);
             List<ProxyRoute> pr = proxyRoutes(next);
             proxy.update(pr);
