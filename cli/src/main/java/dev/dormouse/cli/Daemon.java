@@ -24,7 +24,12 @@ import dev.dormouse.idlewatcher.IdleWatcher;
 import dev.dormouse.idlewatcher.IdleWatchers;
 import dev.dormouse.idlewatcher.Lifecycle;
 import dev.dormouse.idlewatcher.ReadinessProbe;
+import dev.dormouse.core.RuntimeConfig;
+import dev.dormouse.rtmanager.CleanupWorker;
+import dev.dormouse.rtmanager.EventsListener;
+import dev.dormouse.rtmanager.InspectWorker;
 import dev.dormouse.rtmanager.LifecycleService;
+import dev.dormouse.rtmanager.Reconciler;
 import dev.dormouse.rtmanager.OpKind;
 import dev.dormouse.rtmanager.RuntimeSpec;
 import dev.dormouse.rtmanager.RuntimeStore;
@@ -62,6 +67,8 @@ public final class Daemon implements AutoCloseable {
     private final Map<String, Provider> providers = new LinkedHashMap<>();
     private RuntimeStore store;
     private LifecycleService lifecycle;
+    /** The runtime manager's workers, started in this order and closed in reverse. */
+    private final List<AutoCloseable> workers = new ArrayList<>();
     private IdleWatchers watchers;
     private HttpProxy proxy;
     private StreamProxy streams;
@@ -123,6 +130,7 @@ public final class Daemon implements AutoCloseable {
             store = RuntimeStore.open(config.server().dataDir());
             lifecycle = new LifecycleService(new LifecycleService.Deps(store, providers, Clock.systemUTC()));
             lifecycle.register(runtimes(routes));
+            startRuntimeWorkers();
             watchers = new IdleWatchers(new IdleWatchers.Deps(routes, providers, recorded(lifecycle), ReadinessProbe.sockets(), Clock.systemUTC()));
             watchers.start();
             proxy = new HttpProxy(new ProxySettings(config.server().http(), 0, Duration.ofSeconds(5), SHUTDOWN_GRACE), proxyRoutes(routes));
@@ -170,6 +178,22 @@ public final class Daemon implements AutoCloseable {
             case PAUSE -> OpKind.PAUSE;
             case KILL -> OpKind.KILL;
         }, source);
+    }
+
+    /**
+     * Reconciles the records with the providers before serving, then follows container events, inspects
+     * running containers, reconciles periodically and removes expired stopped containers that opted in.
+     */
+    private void startRuntimeWorkers() {
+        RuntimeConfig rc = config.runtime();
+        Reconciler reconciler = new Reconciler(new Reconciler.Deps(lifecycle, Clock.systemUTC(), rc.reconcileInterval()));
+        reconciler.tick();
+        EventsListener events = new EventsListener(new EventsListener.Deps(lifecycle, Clock.systemUTC(), reconciler::tick)).start();
+        workers.add(events);
+        for (Map.Entry<String, Provider> e : providers.entrySet()) workers.add(e.getValue().subscribe(events.forProvider(e.getKey())));
+        workers.add(new InspectWorker(new InspectWorker.Deps(lifecycle, Clock.systemUTC(), rc.inspectInterval())).start());
+        workers.add(reconciler.start());
+        workers.add(new CleanupWorker(new CleanupWorker.Deps(lifecycle, Clock.systemUTC(), rc.cleanupInterval())).start());
     }
 
     /** The runtime manager's database (null before start). */
@@ -278,6 +302,7 @@ public final class Daemon implements AutoCloseable {
             }
             if (added.isEmpty() && changed.isEmpty() && old.isEmpty()) return;
             lifecycle.register(runtimes(fresh));
+            lifecycle.unregister(old.keySet());
             watchers.update(next);
             List<ProxyRoute> pr = proxyRoutes(next);
             proxy.update(pr);
@@ -413,6 +438,13 @@ public final class Daemon implements AutoCloseable {
             }
         }
         if (labelEvents != null) labelEvents.close();
+        for (int i = workers.size() - 1; i >= 0; i--) {
+            try {
+                workers.get(i).close();
+            } catch (Exception e) {
+                LOG.log(Level.WARNING, "close runtime worker: {0}", e.getMessage());
+            }
+        }
         if (monitors != null) monitors.close();
         if (streams != null) streams.close();
         if (proxy != null) proxy.close();

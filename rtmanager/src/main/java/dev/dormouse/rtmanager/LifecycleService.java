@@ -1,8 +1,6 @@
 package dev.dormouse.rtmanager;
 
-import dev.dormouse.core.DormouseException;
 import dev.dormouse.core.spi.ContainerState;
-import dev.dormouse.core.spi.ContainerStatus;
 import dev.dormouse.core.spi.OpSource;
 import dev.dormouse.core.spi.Provider;
 import dev.dormouse.core.spi.ProviderException;
@@ -10,6 +8,7 @@ import java.lang.System.Logger.Level;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -17,26 +16,37 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /**
- * The only code that changes containers. Each action takes the runtime's lease (one action per runtime
- * at a time, in this process and any other on the same database), calls the provider, updates the record
- * and appends exactly one operation-log row, then releases the lease. The record's status is the fast
- * path: an action whose target state the record already shows is confirmed with one inspection and
- * logged as {@code replay_no_op}; otherwise the provider is called at once, so a wake costs no extra
- * round trip.
+ * The only code that changes containers, and the hub of the runtime manager: it knows the registered
+ * runtimes and the providers, and publishes every committed operation and health event to subscribers.
+ *
+ * <p>{@link #perform} takes the runtime's lease, calls the provider, updates the record and appends
+ * exactly one operation-log row, then releases the lease (the last three in one transaction). The lease
+ * is a row in {@code leases} written in a {@code BEGIN IMMEDIATE} transaction, so it excludes actions of
+ * other processes on the same database (the CLI) as well as other threads of this one: each acquisition
+ * has its own holder id ({@code pid-random-counter}), so two threads of one process also meet as two
+ * holders. A lease expires after the action's bound ({@code stop_timeout} + 30 s), so a crashed holder
+ * blocks a runtime for at most that long. No database transaction stays open while the provider works.
+ *
+ * <p>The record's status is the fast path: when it differs from the action's target state the provider
+ * is called at once (a wake of a stopped container costs exactly one provider call and no inspection);
+ * when it already shows the target state the container is inspected once, and if it really is in that
+ * state the action is logged as {@code replay_no_op} without acting. A removal always inspects first and
+ * refuses a container that is not stopped. After a start the container id and image are not looked up
+ * (that would add an inspection to every wake); the events listener and the reconciler fill them in.
  */
-public final class LifecycleService {
+public final class LifecycleService implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("dev.dormouse.rtmanager.lifecycle");
-    /** A lease outlives the action's own bound by this much before another holder may take it over. */
-    private static final Duration LEASE_MARGIN = Duration.ofSeconds(30);
+    /** A lease outlives the action's own bound by this much, and lasts at least this long. */
+    static final Duration LEASE_MARGIN = Duration.ofSeconds(30);
+    private static final Duration UNREGISTERED_STOP_TIMEOUT = Duration.ofSeconds(10);
 
     /**
      * @param store the database
-     * @param providers started providers by {@code kind:name}
+     * @param providers started providers by key, {@code kind:name} (the {@link RuntimeSpec#provider()} values)
      * @param clock timestamps and lease expiry
      */
     public record Deps(RuntimeStore store, Map<String, Provider> providers, Clock clock) {
@@ -50,16 +60,19 @@ public final class LifecycleService {
 
     private final Deps deps;
     private final Map<String, RuntimeSpec> specs = new ConcurrentHashMap<>();
-    /** Identifies this process; each acquisition adds a counter so two threads of it never share a lease. */
     private final String holderPrefix = ProcessHandle.current().pid() + "-" + UUID.randomUUID().toString().substring(0, 8) + "-";
     private final AtomicLong acquisitions = new AtomicLong();
-    private final List<Consumer<Operation>> listeners = new CopyOnWriteArrayList<>();
+    private final RuntimeEvents events = new RuntimeEvents();
 
     public LifecycleService(Deps deps) {
         this.deps = Objects.requireNonNull(deps, "deps");
     }
 
-    /** Registers (or updates) managed runtimes; each gets a record. */
+    /**
+     * Registers or updates managed runtimes: each gets a record (inserted if absent; provider, container
+     * and retention updated if changed; history kept). Runtimes registered before and not named here stay
+     * registered; see {@link #unregister}.
+     */
     public void register(List<RuntimeSpec> runtimes) {
         Instant now = deps.clock().instant();
         for (RuntimeSpec s : runtimes) {
@@ -68,62 +81,155 @@ public final class LifecycleService {
         }
     }
 
+    /**
+     * Forgets runtimes no longer configured. Their records stay; the reconciler's next pass disposes of
+     * them ({@code reconcile_dispose}, status {@code removed}) without touching their containers.
+     */
+    public void unregister(Collection<String> runtimeIds) {
+        runtimeIds.forEach(specs::remove);
+    }
+
     public Optional<RuntimeSpec> spec(String runtimeId) {
         return Optional.ofNullable(specs.get(runtimeId));
     }
 
+    /** The registered runtimes by id. */
     public Map<String, RuntimeSpec> specs() {
         return Map.copyOf(specs);
     }
 
-    /** Operation-log rows as they are written (admin event stream, notifications); a failing listener is logged and skipped. */
-    public AutoCloseable subscribe(Consumer<Operation> listener) {
-        listeners.add(listener);
-        return () -> listeners.remove(listener);
+    public RuntimeStore store() {
+        return deps.store();
+    }
+
+    /** The provider of a key ({@code kind:name}). */
+    public Optional<Provider> provider(String key) {
+        return Optional.ofNullable(deps.providers().get(key));
+    }
+
+    Map<String, Provider> providers() {
+        return deps.providers();
     }
 
     /**
-     * Performs {@code kind} on the runtime's container.
-     *
-     * @return the logged outcome: {@link Outcome#SUCCESS} or {@link Outcome#REPLAY_NO_OP}
-     * @throws RuntimeConflictException when another action holds the lease (logged as {@code conflict})
-     * @throws ProviderException when the provider fails (logged as {@code failure})
+     * Delivers every operation-log row and health event this process writes, after it is committed, to
+     * {@code listener} on its own virtual thread until the returned handle is closed. Rows are delivered
+     * in the order they were committed one after another (rows committed at the same moment by
+     * different threads may arrive in either order); rows written by another process (the CLI) are not
+     * delivered. A listener that throws is logged and keeps its subscription; one that falls
+     * {@value RuntimeEvents#QUEUE} events behind loses events (logged). Neither ever delays an action.
      */
-    public Outcome perform(String runtimeId, OpKind kind, OpSource source) {
-        RuntimeSpec spec = specs.get(runtimeId);
-        if (spec == null) throw new RuntimeManagerException("lifecycle: no runtime '" + runtimeId + "' is registered");
-        Provider p = deps.providers().get(spec.provider());
-        if (p == null) throw new RuntimeManagerException("lifecycle: provider '" + spec.provider() + "' of runtime '" + runtimeId + "' is not available");
-        Instant started = deps.clock().instant();
-        String holder = holderPrefix + acquisitions.incrementAndGet();
-        Instant expires = started.plus(spec.stopTimeout()).plus(LEASE_MARGIN);
-        if (!deps.store().acquire(runtimeId, holder, started, expires)) {
-            log(runtimeId, kind, source, Outcome.CONFLICT, "lease_held", "another action on this runtime is under way", started, "", Optional.empty());
-            throw new RuntimeConflictException(kind.label() + " runtime '" + runtimeId + "': another action on it is under way");
+    public AutoCloseable subscribe(Consumer<? super RuntimeEvent> listener) {
+        return events.subscribe(listener);
+    }
+
+    void publish(RuntimeEvent e) {
+        events.publish(e);
+    }
+
+    void publish(RuntimeStore.Written w) {
+        events.publish(w.operation());
+        w.health().ifPresent(events::publish);
+    }
+
+    /** A fresh lease holder id: this process, plus a counter so two acquisitions never share one. */
+    String newHolder() {
+        return holderPrefix + acquisitions.incrementAndGet();
+    }
+
+    /**
+     * Stores and publishes a health event observed outside this module, e.g. {@code probe_failed} and
+     * {@code probe_recovered} from the route's health monitor.
+     *
+     * @param containerId the container it concerns, {@code ""} when unknown
+     */
+    public HealthEvent recordHealth(String runtimeId, String containerId, HealthDetails details) {
+        HealthEvent e = deps.store().appendHealthEvent(runtimeId, containerId, details, deps.clock().instant());
+        events.publish(e);
+        return e;
+    }
+
+    /**
+     * Performs {@code kind} on the runtime's container and logs it.
+     *
+     * @return the logged row, outcome {@link Outcome#SUCCESS} or {@link Outcome#REPLAY_NO_OP}
+     * @throws RuntimeConflictException when another action holds the lease (logged as {@code conflict})
+     * @throws ProviderException when the provider fails (logged as {@code failure}, then rethrown)
+     * @throws RuntimeManagerException when the action is refused (a removal of a container that is not
+     *     stopped; logged as {@code failure}), the runtime or its provider is unknown (not logged), or the
+     *     database fails
+     */
+    public Operation perform(String runtimeId, OpKind kind, OpSource source) {
+        Attempt a = run(runtimeId, kind, source);
+        if (a.error().isPresent()) throw a.error().get();
+        return a.operation();
+    }
+
+    /**
+     * Like {@link #perform}, but a failure or conflict is returned as its logged row instead of thrown; for
+     * callers that act on many runtimes and report each outcome (TTL cleanup).
+     *
+     * @throws RuntimeManagerException when the runtime or its provider is unknown, or the database fails
+     */
+    public Operation attempt(String runtimeId, OpKind kind, OpSource source) {
+        return run(runtimeId, kind, source).operation();
+    }
+
+    private record Attempt(Operation operation, Optional<RuntimeException> error) {}
+
+    private Attempt run(String runtimeId, OpKind kind, OpSource source) {
+        Objects.requireNonNull(kind, "kind");
+        Objects.requireNonNull(source, "source");
+        if (kind == OpKind.RECONCILE_ADOPT || kind == OpKind.RECONCILE_DISPOSE) {
+            throw new IllegalArgumentException(kind.label() + " is the reconciler's, not a container action");
         }
+        RuntimeSpec spec = target(runtimeId);
+        Provider p = provider(spec.provider()).orElseThrow(() -> new RuntimeManagerException(
+                kind.label() + " runtime '" + runtimeId + "': provider '" + spec.provider() + "' is not configured"));
+        RuntimeStatus want = switch (kind) {
+            case START, UNPAUSE -> RuntimeStatus.RUNNING;
+            case STOP, KILL -> RuntimeStatus.STOPPED;
+            case PAUSE -> RuntimeStatus.PAUSED;
+            default -> RuntimeStatus.REMOVED;
+        };
+        Instant started = deps.clock().instant();
+        String holder = newHolder();
+        Optional<RuntimeRecord> locked = deps.store().acquire(runtimeId, holder, started, started.plus(spec.stopTimeout()).plus(LEASE_MARGIN));
+        if (locked.isEmpty()) {
+            String msg = kind.label() + " runtime '" + runtimeId + "': another action on it is under way";
+            Operation op = finish(new RuntimeStore.Finish(runtimeId, "", kind, source, Outcome.CONFLICT, "lease_held", msg, started,
+                    deps.clock().instant(), "", Optional.empty(), Optional.empty()));
+            return new Attempt(op, Optional.of(new RuntimeConflictException(msg, op)));
+        }
+        boolean finished = false;
         try {
-            RuntimeRecord rec = deps.store().record(runtimeId).orElseThrow();
+            RuntimeRecord rec = locked.get();
             String cid = rec.containerId();
-            Optional<RuntimeStatus> want = switch (kind) {
-                case START, UNPAUSE -> Optional.of(RuntimeStatus.RUNNING);
-                case STOP, KILL -> Optional.of(RuntimeStatus.STOPPED);
-                case PAUSE -> Optional.of(RuntimeStatus.PAUSED);
-                case REMOVE -> Optional.of(RuntimeStatus.REMOVED);
-                case RECONCILE_ADOPT, RECONCILE_DISPOSE -> throw new RuntimeManagerException(kind.label() + " is the reconciler's");
-            };
-            if (kind == OpKind.REMOVE || rec.status() == want.get()) {
-                ContainerState st = p.inspect(spec.container());
+            String image = "";
+            if (kind == OpKind.REMOVE || rec.status() == want) {
+                ContainerState st;
+                try {
+                    st = p.inspect(spec.container());
+                } catch (RuntimeException e) {
+                    finished = true;
+                    return failed(runtimeId, holder, kind, source, started, cid, e);
+                }
                 if (!st.id().isEmpty()) cid = st.id();
+                image = st.image();
                 RuntimeStatus now = RuntimeStatus.of(st.status());
-                if (now == want.get()) {
-                    log(runtimeId, kind, source, Outcome.REPLAY_NO_OP, "", "", started, cid, want);
-                    return Outcome.REPLAY_NO_OP;
+                if (now == want) {
+                    finished = true;
+                    Operation op = finish(new RuntimeStore.Finish(runtimeId, holder, kind, source, Outcome.REPLAY_NO_OP, "", "", started,
+                            deps.clock().instant(), cid, Optional.of(new RecordUpdate(want, cid, image, true)), Optional.empty()));
+                    return new Attempt(op, Optional.empty());
                 }
                 if (kind == OpKind.REMOVE && now != RuntimeStatus.STOPPED) {
-                    String msg = "remove container '" + spec.container() + "' of runtime '" + runtimeId + "': it is " + now.label()
-                            + ", only a stopped container is removed";
-                    log(runtimeId, kind, source, Outcome.FAILURE, "not_stopped", msg, started, cid, Optional.of(now));
-                    throw new RuntimeManagerException(msg);
+                    String msg = "remove runtime '" + runtimeId + "': container '" + spec.container() + "' is " + now.label()
+                            + "; only a stopped container is removed";
+                    finished = true;
+                    Operation op = finish(new RuntimeStore.Finish(runtimeId, holder, kind, source, Outcome.FAILURE, "not_stopped", msg, started,
+                            deps.clock().instant(), cid, Optional.empty(), Optional.empty()));
+                    return new Attempt(op, Optional.of(new RuntimeManagerException(msg)));
                 }
             }
             try {
@@ -134,38 +240,64 @@ public final class LifecycleService {
                     case KILL -> p.kill(spec.container(), spec.stopSignal());
                     case PAUSE -> p.pause(spec.container());
                     case REMOVE -> p.remove(spec.container());
-                    default -> throw new IllegalStateException(kind.toString());
+                    default -> throw new IllegalStateException(kind.label());
                 }
-            } catch (ProviderException e) {
-                log(runtimeId, kind, source, Outcome.FAILURE, e.reason().name().toLowerCase(Locale.ROOT), e.getMessage(), started, cid, Optional.empty());
-                throw e;
+            } catch (RuntimeException e) {
+                finished = true;
+                return failed(runtimeId, holder, kind, source, started, cid, e);
             }
-            log(runtimeId, kind, source, Outcome.SUCCESS, "", "", started, cid, want);
-            return Outcome.SUCCESS;
-        } catch (DormouseException e) {
-            throw e;
+            finished = true;
+            Operation op = finish(new RuntimeStore.Finish(runtimeId, holder, kind, source, Outcome.SUCCESS, "", "", started,
+                    deps.clock().instant(), cid, Optional.of(new RecordUpdate(want, cid, image, true)), Optional.empty()));
+            LOG.log(Level.DEBUG, "runtime {0}: {1} ({2}) done", runtimeId, kind.label(), source.label());
+            return new Attempt(op, Optional.empty());
         } finally {
-            try {
-                deps.store().release(runtimeId, holder);
-            } catch (RuntimeManagerException e) {
-                LOG.log(Level.WARNING, "runtime {0}: {1} (the lease expires by itself)", runtimeId, e.getMessage());
-            }
+            if (!finished) releaseQuietly(runtimeId, holder);
         }
     }
 
-    private void log(String runtimeId, OpKind kind, OpSource source, Outcome outcome, String code, String message, Instant started, String cid,
-            Optional<RuntimeStatus> status) {
-        Instant finished = deps.clock().instant();
-        if (finished.isBefore(started)) finished = started;
-        long id = deps.store().appendOperation(runtimeId, kind, source, outcome, code, message, started, finished, cid,
-                outcome == Outcome.SUCCESS || outcome == Outcome.REPLAY_NO_OP ? status : Optional.empty());
-        Operation op = new Operation(id, runtimeId, kind, source, outcome, code, message, started, finished, cid);
-        for (Consumer<Operation> l : listeners) {
-            try {
-                l.accept(op);
-            } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "runtime " + runtimeId + ": operation listener failed", e);
-            }
+    /** Logs a provider failure; anything but a {@link ProviderException} is a provider defect, logged as {@code failed}. */
+    private Attempt failed(String runtimeId, String holder, OpKind kind, OpSource source, Instant started, String cid, RuntimeException e) {
+        String code = e instanceof ProviderException pe ? pe.reason().name().toLowerCase(Locale.ROOT) : "failed";
+        String msg = e.getMessage() == null ? e.getClass().getName() : e.getMessage();
+        LOG.log(Level.WARNING, "runtime {0}: {1} ({2}) failed: {3}", runtimeId, kind.label(), source.label(), msg);
+        Operation op = finish(new RuntimeStore.Finish(runtimeId, holder, kind, source, Outcome.FAILURE, code, msg, started,
+                deps.clock().instant(), cid, Optional.empty(), Optional.empty()));
+        return new Attempt(op, Optional.of(e));
+    }
+
+    /** The registered spec, or for a runtime this process did not register, one made from its record. */
+    private RuntimeSpec target(String runtimeId) {
+        RuntimeSpec spec = specs.get(runtimeId);
+        if (spec != null) return spec;
+        RuntimeRecord r = deps.store().record(runtimeId)
+                .orElseThrow(() -> new RuntimeManagerException("runtime '" + runtimeId + "': no such runtime is registered or recorded"));
+        return new RuntimeSpec(r.runtimeId(), r.provider(), r.containerRef(), "SIGTERM", UNREGISTERED_STOP_TIMEOUT, r.retention());
+    }
+
+    private Operation finish(RuntimeStore.Finish f) {
+        try {
+            RuntimeStore.Written w = deps.store().finish(f);
+            publish(w);
+            return w.operation();
+        } catch (RuntimeManagerException e) {
+            releaseQuietly(f.runtimeId(), f.holder());
+            throw e;
         }
+    }
+
+    void releaseQuietly(String runtimeId, String holder) {
+        if (holder.isEmpty()) return;
+        try {
+            deps.store().release(runtimeId, holder);
+        } catch (RuntimeManagerException e) {
+            LOG.log(Level.WARNING, "runtime {0}: {1} (the lease expires by itself)", runtimeId, e.getMessage());
+        }
+    }
+
+    /** Stops delivering to subscribers. */
+    @Override
+    public void close() {
+        events.close();
     }
 }

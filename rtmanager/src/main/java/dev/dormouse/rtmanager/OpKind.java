@@ -2,11 +2,19 @@ package dev.dormouse.rtmanager;
 
 import java.util.Locale;
 
-/** What a lifecycle action did; stored as {@code op_kind}. */
+/**
+ * What an operation-log row did; stored lower-case as {@code op_kind}. The first six are container
+ * actions of {@link LifecycleService#perform}; the {@code RECONCILE_*} kinds are the {@link Reconciler}'s
+ * record corrections, which touch no container.
+ */
 public enum OpKind {
     START, STOP, PAUSE, UNPAUSE, KILL, REMOVE, RECONCILE_ADOPT, RECONCILE_DISPOSE;
 
     public String label() {
         return name().toLowerCase(Locale.ROOT);
+    }
+
+    static OpKind parse(String s) {
+        return valueOf(s.toUpperCase(Locale.ROOT));
     }
 }

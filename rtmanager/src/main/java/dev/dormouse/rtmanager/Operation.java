@@ -1,7 +1,21 @@
 package dev.dormouse.rtmanager;
 
+import dev.dormouse.core.spi.OpSource;
 import java.time.Instant;
 
-/** One row of the append-only {@code operation_log}. */
-public record Operation(long id, String runtimeId, OpKind kind, dev.dormouse.core.spi.OpSource source, Outcome outcome,
-        String errorCode, String errorMessage, Instant startedAt, Instant finishedAt, String containerId) {}
+/**
+ * One row of the append-only {@code operation_log}: one lifecycle action or reconciler correction.
+ *
+ * @param errorCode empty unless {@code outcome} is {@code failure} or {@code conflict}: the provider's
+ *     failure reason lower-case ({@code not_found}, {@code conflict}, {@code unavailable}, ...),
+ *     {@code not_stopped} for a refused removal, {@code lease_held} for a conflict
+ * @param errorMessage empty, or the failure's message
+ * @param containerId the container acted on, empty when not known yet
+ */
+public record Operation(long id, String runtimeId, OpKind kind, OpSource source, Outcome outcome, String errorCode, String errorMessage,
+        Instant startedAt, Instant finishedAt, String containerId) implements RuntimeEvent {
+    @Override
+    public Instant at() {
+        return finishedAt;
+    }
+}

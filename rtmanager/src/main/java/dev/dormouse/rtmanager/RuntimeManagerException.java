@@ -2,7 +2,11 @@ package dev.dormouse.rtmanager;
 
 import dev.dormouse.core.DormouseException;
 
-/** A runtime-manager failure: the database, or a lifecycle action refused. */
+/**
+ * The runtime manager's failure base: the database (messages name the file and the action), an unknown
+ * runtime or provider, or a lifecycle action refused. Provider failures stay {@link
+ * dev.dormouse.core.spi.ProviderException}s.
+ */
 public class RuntimeManagerException extends DormouseException {
     public RuntimeManagerException(String message) {
         super(message);

@@ -5,14 +5,16 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * A managed container as the config declares it.
+ * A managed container as the configuration declares it; {@link LifecycleService#register} gives each one
+ * a record.
  *
  * @param runtimeId the route's name
- * @param provider the provider key, {@code kind:name} (e.g. {@code docker:local})
- * @param container the provider-local name or id, as passed to the provider
+ * @param provider the provider key {@code kind:name} (e.g. {@code docker:local}), the key of the
+ *     provider in {@link LifecycleService.Deps#providers()}
+ * @param container the provider-local name or id, as passed to the provider's methods
  * @param stopSignal signal for stop and kill
- * @param stopTimeout grace before a stop becomes a kill
- * @param retention opt-in TTL removal of the stopped container
+ * @param stopTimeout grace before a stop becomes a kill; also bounds the action's lease
+ * @param retention opt-in TTL removal of the stopped container; empty: never removed
  */
 public record RuntimeSpec(String runtimeId, String provider, String container, String stopSignal, Duration stopTimeout,
         Optional<Duration> retention) {
@@ -23,5 +25,11 @@ public record RuntimeSpec(String runtimeId, String provider, String container, S
         Objects.requireNonNull(stopSignal, "stopSignal");
         Objects.requireNonNull(stopTimeout, "stopTimeout");
         Objects.requireNonNull(retention, "retention");
+        if (runtimeId.isBlank()) throw new IllegalArgumentException("runtimeId must not be blank");
+        if (container.isBlank()) throw new IllegalArgumentException("runtime '" + runtimeId + "': container must not be blank");
+        if (stopTimeout.isNegative()) throw new IllegalArgumentException("runtime '" + runtimeId + "': stopTimeout must be >= 0, got " + stopTimeout);
+        if (retention.isPresent() && !retention.get().isPositive()) {
+            throw new IllegalArgumentException("runtime '" + runtimeId + "': retention must be > 0, got " + retention.get());
+        }
     }
 }

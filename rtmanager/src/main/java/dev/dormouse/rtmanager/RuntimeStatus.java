@@ -3,7 +3,7 @@ package dev.dormouse.rtmanager;
 import dev.dormouse.core.spi.ContainerStatus;
 import java.util.Locale;
 
-/** A runtime record's status. */
+/** A runtime record's status; stored lower-case as {@code runtime_records.status}. */
 public enum RuntimeStatus {
     RUNNING, PAUSED, STOPPED, REMOVED;
 
@@ -11,7 +11,8 @@ public enum RuntimeStatus {
         return name().toLowerCase(Locale.ROOT);
     }
 
-    static RuntimeStatus of(ContainerStatus s) {
+    /** The record status matching what a provider reports; a missing container is {@code removed}. */
+    public static RuntimeStatus of(ContainerStatus s) {
         return switch (s) {
             case RUNNING -> RUNNING;
             case PAUSED -> PAUSED;

@@ -6,6 +6,8 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -14,23 +16,44 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.function.Predicate;
+import java.util.stream.Collectors;
+import org.jdbi.v3.core.ConnectionFactory;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.JdbiException;
+import org.jdbi.v3.core.statement.SqlStatements;
 import org.jdbi.v3.core.statement.StatementContext;
+import org.jdbi.v3.core.statement.Update;
 
 /**
- * The runtime manager's SQLite database, {@code <data_dir>/dormouse.db}: WAL, a busy timeout, foreign
- * keys, and every write transaction taking the write lock at its start ({@code BEGIN IMMEDIATE}), so two
- * processes never deadlock upgrading a read. Versioned migrations run when it opens; a database written
- * by a newer dormouse is refused. The only class that talks SQL.
+ * The runtime manager's SQLite database, {@code <data_dir>/dormouse.db}, and the only class that talks
+ * SQL. Every connection runs in WAL mode with {@code synchronous=NORMAL}, foreign keys on and a busy
+ * timeout, and every write transaction takes the write lock when it begins ({@code BEGIN IMMEDIATE}), so
+ * two processes (the daemon and the CLI) queue for it instead of failing to upgrade a read lock.
+ *
+ * <p>Versioned migrations ({@code migrations/V<n>__<name>.sql}, tracked in {@code PRAGMA user_version})
+ * run in one transaction when the store opens; a database written by a newer dormouse is refused. A file
+ * left by a killed process opens normally: SQLite replays or discards its write-ahead log.
+ *
+ * <p>Timestamps are UTC ISO-8601 text with milliseconds ({@code 2026-11-23T10:15:30.123Z}), so they sort
+ * and compare as text. Enum columns hold the lower-case labels, checked by {@code CHECK} constraints.
+ * Every failure is a {@link RuntimeManagerException} naming the file and the action. The public methods
+ * read; writes go through {@link LifecycleService} and the workers.
  */
 public final class RuntimeStore {
-    /** The schema version this code writes; migrations {@code V1.sql .. V<n>.sql} lead to it. */
-    public static final int SCHEMA_VERSION = 1;
-    private static final DateTimeFormatter TS = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'", Locale.ROOT).withZone(ZoneOffset.UTC);
+    private static final List<String> MIGRATIONS = List.of("V1__init.sql");
+    /** The schema version this code reads and writes. */
+    public static final int SCHEMA_VERSION = MIGRATIONS.size();
+    private static final Duration BUSY_TIMEOUT = Duration.ofSeconds(10);
+    private static final DateTimeFormatter TS = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'", Locale.ROOT)
+            .withZone(ZoneOffset.UTC);
 
     private final Path file;
     private final Jdbi jdbi;
@@ -40,25 +63,65 @@ public final class RuntimeStore {
         this.jdbi = jdbi;
     }
 
-    /** Opens (creating the directory and file if needed) and migrates {@code <dataDir>/dormouse.db}. */
+    /**
+     * Opens {@code <dataDir>/dormouse.db}, creating the directory and the file if needed, and migrates it.
+     *
+     * @throws RuntimeManagerException when the directory cannot be made, the file is not a usable
+     *     database, or its schema is newer than {@link #SCHEMA_VERSION}
+     */
     public static RuntimeStore open(Path dataDir) {
+        Objects.requireNonNull(dataDir, "dataDir");
         Path file = dataDir.resolve("dormouse.db").toAbsolutePath();
         try {
             Files.createDirectories(dataDir);
         } catch (IOException e) {
-            throw new RuntimeManagerException("open " + file + ": cannot create " + dataDir + ": " + e.getMessage(), e);
+            throw new RuntimeManagerException("open " + file + ": cannot create data_dir " + dataDir + ": " + e, e);
         }
         Properties p = new Properties();
         p.setProperty("journal_mode", "WAL");
         p.setProperty("synchronous", "NORMAL");
         p.setProperty("foreign_keys", "true");
-        p.setProperty("busy_timeout", "10000");
+        p.setProperty("busy_timeout", Long.toString(BUSY_TIMEOUT.toMillis()));
         p.setProperty("transaction_mode", "IMMEDIATE");
-        RuntimeStore s = new RuntimeStore(file, Jdbi.create("jdbc:sqlite:" + file, p));
+        Jdbi jdbi = Jdbi.create(new IdleConnections("jdbc:sqlite:" + file, p));
+        jdbi.getConfig(SqlStatements.class).setUnusedBindingAllowed(true);
+        RuntimeStore s = new RuntimeStore(file, jdbi);
         s.migrate();
         return s;
     }
 
+    /**
+     * Keeps a few idle connections for reuse: opening one (the file, the schema, the pragmas) costs more
+     * than a whole lease-and-log round. A connection is only pooled in auto-commit mode, so no
+     * transaction, and hence no lock, outlives its use.
+     */
+    private static final class IdleConnections implements ConnectionFactory {
+        private static final int KEEP = 4;
+        private final String url;
+        private final Properties props;
+        private final BlockingQueue<Connection> idle = new ArrayBlockingQueue<>(KEEP);
+
+        IdleConnections(String url, Properties props) {
+            this.url = url;
+            this.props = props;
+        }
+
+        @Override
+        public Connection openConnection() throws SQLException {
+            for (Connection c; (c = idle.poll()) != null; ) {
+                if (!c.isClosed()) return c;
+            }
+            return DriverManager.getConnection(url, props);
+        }
+
+        @Override
+        public void closeConnection(Connection c) throws SQLException {
+            if (c.isClosed()) return;
+            if (!c.getAutoCommit() || !idle.offer(c)) c.close();
+        }
+    }
+
+    /** The database file, absolute. */
     public Path file() {
         return file;
     }
@@ -73,19 +136,18 @@ public final class RuntimeStore {
             jdbi.useTransaction(h -> {
                 int version = h.createQuery("PRAGMA user_version").mapTo(Integer.class).one();
                 if (version > SCHEMA_VERSION) {
-                    throw new RuntimeManagerException(file + ": schema version " + version + " is newer than this dormouse (knows "
+                    throw new RuntimeManagerException(file + " schema version " + version + " is newer than this dormouse (knows "
                             + SCHEMA_VERSION + "): upgrade dormouse or use another data_dir");
                 }
                 for (int v = version + 1; v <= SCHEMA_VERSION; v++) {
-                    String sql = resource("migrations/V" + v + ".sql");
-                    h.createScript(sql).execute();
+                    h.createScript(resource("migrations/" + MIGRATIONS.get(v - 1))).execute();
                     h.execute("PRAGMA user_version = " + v);
                 }
             });
         } catch (RuntimeManagerException e) {
             throw e;
         } catch (JdbiException e) {
-            throw failure("migrate", e);
+            throw failure("open and migrate", e);
         }
     }
 
@@ -94,7 +156,7 @@ public final class RuntimeStore {
             if (in == null) throw new IllegalStateException("missing resource " + name);
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {
-            throw new IllegalStateException(e);
+            throw new IllegalStateException("read resource " + name, e);
         }
     }
 
@@ -109,7 +171,7 @@ public final class RuntimeStore {
 
     // ---------------------------------------------------------------- checks
 
-    /** {@code PRAGMA integrity_check}: {@code ok} for a sound file. */
+    /** {@code PRAGMA integrity_check}: {@code ok} for a sound file, else SQLite's findings joined by {@code "; "}. */
     public String integrityCheck() {
         try {
             return jdbi.withHandle(h -> String.join("; ", h.createQuery("PRAGMA integrity_check").mapTo(String.class).list()));
@@ -118,25 +180,54 @@ public final class RuntimeStore {
         }
     }
 
+    /** A pragma's value as this store's connections see it, e.g. {@code busy_timeout}. */
+    String pragma(String name) {
+        if (!name.matches("[a-z_]+")) throw new IllegalArgumentException("not a pragma name: " + name);
+        try {
+            return jdbi.withHandle(h -> h.createQuery("PRAGMA " + name).mapTo(String.class).one());
+        } catch (JdbiException e) {
+            throw failure("read pragma " + name, e);
+        }
+    }
+
+    /** The schema version stored in the file. */
     public int schemaVersion() {
-        return jdbi.withHandle(h -> h.createQuery("PRAGMA user_version").mapTo(Integer.class).one());
+        try {
+            return jdbi.withHandle(h -> h.createQuery("PRAGMA user_version").mapTo(Integer.class).one());
+        } catch (JdbiException e) {
+            throw failure("read schema version", e);
+        }
     }
 
     // ---------------------------------------------------------------- records
 
-    /** Makes sure {@code spec} has a record (a new one is {@code stopped} until observed); keeps history. */
-    public void register(RuntimeSpec spec, Instant now) {
+    /**
+     * Makes sure {@code spec} has a record: a new one is {@code stopped} with no container id until
+     * observed. An existing record takes the spec's provider, container and retention; when the provider
+     * or container changed, the observed container id and image are cleared (they were another
+     * container's). Nothing is ever deleted.
+     */
+    void register(RuntimeSpec spec, Instant now) {
         try {
             jdbi.useTransaction(h -> h.createUpdate("""
                     INSERT INTO runtime_records (runtime_id, provider, container_ref, status, created_at, retention)
                     VALUES (:id, :provider, :ref, 'stopped', :now, :retention)
-                    ON CONFLICT (runtime_id) DO UPDATE SET provider = excluded.provider, container_ref = excluded.container_ref,
-                        retention = excluded.retention""")
+                    ON CONFLICT (runtime_id) DO UPDATE SET
+                        container_id = CASE WHEN provider <> excluded.provider OR container_ref <> excluded.container_ref
+                                            THEN '' ELSE container_id END,
+                        image = CASE WHEN provider <> excluded.provider OR container_ref <> excluded.container_ref
+                                     THEN '' ELSE image END,
+                        provider = excluded.provider, container_ref = excluded.container_ref, retention = excluded.retention""")
                     .bind("id", spec.runtimeId()).bind("provider", spec.provider()).bind("ref", spec.container()).bind("now", ts(now))
-                    .bind("retention", spec.retention().map(Duration::toSeconds).orElse(null)).execute());
+                    .bind("retention", spec.retention().map(RuntimeStore::retentionSeconds).orElse(null)).execute());
         } catch (JdbiException e) {
             throw failure("register runtime '" + spec.runtimeId() + "'", e);
         }
+    }
+
+    private static long retentionSeconds(Duration d) {
+        long s = d.toSeconds();
+        return d.toNanosPart() > 0 || s == 0 ? s + 1 : s;
     }
 
     private static RuntimeRecord record(ResultSet rs, StatementContext ctx) throws SQLException {
@@ -148,15 +239,20 @@ public final class RuntimeStore {
                 Instant.parse(rs.getString("created_at")), noRetention ? Optional.empty() : Optional.of(Duration.ofSeconds(retention)));
     }
 
+    /** The record of one runtime. */
     public Optional<RuntimeRecord> record(String runtimeId) {
         try {
-            return jdbi.withHandle(h -> h.createQuery("SELECT * FROM runtime_records WHERE runtime_id = :id").bind("id", runtimeId)
-                    .map(RuntimeStore::record).findOne());
+            return jdbi.withHandle(h -> recordIn(h, runtimeId));
         } catch (JdbiException e) {
             throw failure("read runtime '" + runtimeId + "'", e);
         }
     }
 
+    private static Optional<RuntimeRecord> recordIn(Handle h, String runtimeId) {
+        return h.createQuery("SELECT * FROM runtime_records WHERE runtime_id = :id").bind("id", runtimeId).map(RuntimeStore::record).findOne();
+    }
+
+    /** Every record, by runtime id. */
     public List<RuntimeRecord> records() {
         try {
             return jdbi.withHandle(h -> h.createQuery("SELECT * FROM runtime_records ORDER BY runtime_id").map(RuntimeStore::record).list());
@@ -165,71 +261,194 @@ public final class RuntimeStore {
         }
     }
 
-    /** Sets a record's status as observed (events, inspections), with the matching timestamp. */
-    public void observe(String runtimeId, RuntimeStatus status, String containerId, Optional<String> image, Instant at) {
+    /**
+     * Applies {@code u} only when the record matches: its status is one of {@code from}, its container id
+     * is {@code sameContainer} or not known yet (any when {@code sameContainer} is empty), and, with
+     * {@code notBeforeLastOp}, no operation finished after {@code at} (an action recorded later knows
+     * better than an older observation). When applied and {@code ifApplied} is given, that health event
+     * is appended in the same transaction.
+     *
+     * @return the appended health event, if the update applied and one was given
+     */
+    Observed observe(String runtimeId, RecordUpdate u, Instant at, Set<RuntimeStatus> from, String sameContainer, boolean notBeforeLastOp,
+            Optional<HealthDetails> ifApplied) {
         try {
-            jdbi.useTransaction(h -> setStatus(h, runtimeId, status, containerId, image, at, false));
+            return jdbi.inTransaction(h -> {
+                String where = " AND status IN (" + from.stream().map(s -> "'" + s.label() + "'").collect(Collectors.joining(", ")) + ")"
+                        + (sameContainer.isEmpty() ? "" : " AND (container_id = '' OR container_id = :same)")
+                        + (notBeforeLastOp ? " AND (last_op_at IS NULL OR last_op_at <= :at)" : "");
+                int n = update(h, runtimeId, u, at, where, q -> q.bind("same", sameContainer));
+                if (n == 0) return new Observed(false, Optional.empty());
+                String cid = u.containerId().isEmpty() ? sameContainer : u.containerId();
+                return new Observed(true, ifApplied.map(d -> insertHealthEvent(h, runtimeId, cid, d, at)));
+            });
         } catch (JdbiException e) {
             throw failure("update runtime '" + runtimeId + "'", e);
         }
     }
 
-    private static void setStatus(Handle h, String runtimeId, RuntimeStatus status, String containerId, Optional<String> image, Instant at,
-            boolean op) {
-        // Pausing keeps started_at; only a start, stop or removal moves its own timestamp.
-        String stamp = switch (status) {
+    /** What {@link #observe} did. */
+    record Observed(boolean applied, Optional<HealthEvent> event) {}
+
+    private static int update(Handle h, String runtimeId, RecordUpdate u, Instant at, String where, java.util.function.Consumer<Update> more) {
+        String stamp = switch (u.status()) {
             case RUNNING -> "started_at";
             case STOPPED -> "stopped_at";
             case REMOVED -> "removed_at";
             case PAUSED -> null;
         };
-        String set = "status = :status" + (containerId.isEmpty() ? "" : ", container_id = :cid") + (image.isPresent() ? ", image = :image" : "")
-                + (stamp == null ? "" : ", " + stamp + " = CASE WHEN status IN ('paused', :status) AND :status = 'running' THEN "
-                        + stamp + " ELSE :at END")
-                + (op ? ", last_op_at = :at" : "");
-        var u = h.createUpdate("UPDATE runtime_records SET " + set + " WHERE runtime_id = :id").bind("id", runtimeId)
-                .bind("status", status.label()).bind("at", ts(at));
-        if (!containerId.isEmpty()) u.bind("cid", containerId);
-        image.ifPresent(i -> u.bind("image", i));
-        u.execute();
+        StringBuilder set = new StringBuilder("status = :status");
+        if (!u.containerId().isEmpty()) set.append(", container_id = :cid");
+        if (!u.image().isEmpty()) set.append(", image = :image");
+        if (stamp != null) {
+            // SET expressions see the row as it was, so this compares against the old status and id.
+            set.append(", ").append(stamp).append(" = CASE WHEN (:cid = '' OR container_id = '' OR container_id = :cid)")
+                    .append(" AND (status = :status OR (status = 'paused' AND :status = 'running'))")
+                    .append(" THEN COALESCE(").append(stamp).append(", :at) ELSE :at END");
+        }
+        if (u.op()) set.append(", last_op_at = :at");
+        Update q = h.createUpdate("UPDATE runtime_records SET " + set + " WHERE runtime_id = :id" + where).bind("id", runtimeId)
+                .bind("status", u.status().label()).bind("cid", u.containerId()).bind("image", u.image()).bind("at", ts(at));
+        more.accept(q);
+        return q.execute();
+    }
+
+    // ---------------------------------------------------------------- leases
+
+    /** A runtime's lease row: {@code holder} may act on the runtime until {@code expiresAt}. */
+    public record Lease(String runtimeId, String holder, Instant acquiredAt, Instant expiresAt) {}
+
+    /** The runtime's lease row, if one is stored (it may have expired). */
+    public Optional<Lease> lease(String runtimeId) {
+        try {
+            return jdbi.withHandle(h -> h.createQuery("SELECT * FROM leases WHERE runtime_id = :id").bind("id", runtimeId)
+                    .map((rs, ctx) -> new Lease(rs.getString("runtime_id"), rs.getString("holder"), Instant.parse(rs.getString("acquired_at")),
+                            Instant.parse(rs.getString("expires_at"))))
+                    .findOne());
+        } catch (JdbiException e) {
+            throw failure("read the lease of runtime '" + runtimeId + "'", e);
+        }
+    }
+
+    /**
+     * Takes the runtime's lease for {@code holder} until {@code expires}, unless another holder's lease
+     * is still valid at {@code now}; in the same transaction reads the record.
+     *
+     * @return the record, or empty when the lease is held
+     * @throws RuntimeManagerException when the runtime has no record
+     */
+    Optional<RuntimeRecord> acquire(String runtimeId, String holder, Instant now, Instant expires) {
+        try {
+            return jdbi.inTransaction(h -> {
+                Optional<String> until = h.createQuery("SELECT expires_at FROM leases WHERE runtime_id = :id").bind("id", runtimeId)
+                        .mapTo(String.class).findOne();
+                if (until.isPresent() && until.get().compareTo(ts(now)) > 0) return Optional.empty();
+                RuntimeRecord rec = recordIn(h, runtimeId)
+                        .orElseThrow(() -> new RuntimeManagerException(file + ": take the lease of runtime '" + runtimeId + "': it has no record"));
+                h.createUpdate("""
+                        INSERT INTO leases (runtime_id, holder, acquired_at, expires_at) VALUES (:id, :holder, :now, :until)
+                        ON CONFLICT (runtime_id) DO UPDATE SET holder = excluded.holder, acquired_at = excluded.acquired_at,
+                            expires_at = excluded.expires_at""")
+                        .bind("id", runtimeId).bind("holder", holder).bind("now", ts(now)).bind("until", ts(expires)).execute();
+                return Optional.of(rec);
+            });
+        } catch (JdbiException e) {
+            throw failure("take the lease of runtime '" + runtimeId + "'", e);
+        }
+    }
+
+    /** Whether a lease on the runtime is valid at {@code now}. */
+    boolean leaseHeld(String runtimeId, Instant now) {
+        return lease(runtimeId).filter(l -> l.expiresAt().isAfter(now)).isPresent();
+    }
+
+    /** Deletes the lease row if {@code holder} still holds it; another holder's row is never touched. */
+    void release(String runtimeId, String holder) {
+        try {
+            jdbi.useTransaction(h -> h.createUpdate("DELETE FROM leases WHERE runtime_id = :id AND holder = :holder")
+                    .bind("id", runtimeId).bind("holder", holder).execute());
+        } catch (JdbiException e) {
+            throw failure("release the lease of runtime '" + runtimeId + "'", e);
+        }
     }
 
     // ---------------------------------------------------------------- operation log
 
-    /** Appends one operation row and, for a success, updates the record in the same transaction. */
-    long appendOperation(String runtimeId, OpKind kind, OpSource source, Outcome outcome, String errorCode, String errorMessage,
-            Instant started, Instant finished, String containerId, Optional<RuntimeStatus> newStatus) {
+    /**
+     * One operation to log: the row's columns, the record change it made, an optional health event, and
+     * the lease to release ({@code holder} empty: none).
+     */
+    record Finish(String runtimeId, String holder, OpKind kind, OpSource source, Outcome outcome, String errorCode, String errorMessage,
+            Instant startedAt, Instant finishedAt, String containerId, Optional<RecordUpdate> update, Optional<HealthDetails> health) {
+        Finish {
+            if (finishedAt.isBefore(startedAt)) finishedAt = startedAt;
+        }
+    }
+
+    /** What {@link #finish} wrote. */
+    record Written(Operation operation, Optional<HealthEvent> health) {}
+
+    /** Appends the operation row, applies its record change and health event, and releases the lease: one transaction. */
+    Written finish(Finish f) {
+        return finish(f, r -> true).orElseThrow();
+    }
+
+    /**
+     * Like {@link #finish(Finish)}, but only when {@code precondition} holds for the record as it is inside
+     * the transaction; otherwise only the lease is released.
+     */
+    Optional<Written> finish(Finish f, Predicate<RuntimeRecord> precondition) {
         try {
             return jdbi.inTransaction(h -> {
+                RuntimeRecord now = recordIn(h, f.runtimeId()).orElseThrow(() -> new RuntimeManagerException(
+                        file + ": log " + f.kind().label() + " of runtime '" + f.runtimeId() + "': it has no record"));
+                if (!precondition.test(now)) {
+                    deleteLease(h, f.runtimeId(), f.holder());
+                    return Optional.empty();
+                }
                 long id = h.createUpdate("""
                         INSERT INTO operation_log (runtime_id, op_kind, op_source, outcome, error_code, error_message, started_at,
                             finished_at, container_id)
                         VALUES (:id, :kind, :source, :outcome, :code, :message, :started, :finished, :cid)""")
-                        .bind("id", runtimeId).bind("kind", kind.label()).bind("source", source.label()).bind("outcome", outcome.label())
-                        .bind("code", errorCode).bind("message", errorMessage).bind("started", ts(started)).bind("finished", ts(finished))
-                        .bind("cid", containerId).executeAndReturnGeneratedKeys("id").mapTo(Long.class).one();
-                if (newStatus.isPresent()) {
-                    setStatus(h, runtimeId, newStatus.get(), containerId, Optional.empty(), finished, true);
-                } else {
-                    h.createUpdate("UPDATE runtime_records SET last_op_at = :at WHERE runtime_id = :id").bind("id", runtimeId)
-                            .bind("at", ts(finished)).execute();
-                }
-                return id;
+                        .bind("id", f.runtimeId()).bind("kind", f.kind().label()).bind("source", f.source().label())
+                        .bind("outcome", f.outcome().label()).bind("code", f.errorCode()).bind("message", f.errorMessage())
+                        .bind("started", ts(f.startedAt())).bind("finished", ts(f.finishedAt())).bind("cid", f.containerId())
+                        .executeAndReturnGeneratedKeys("id").mapTo(Long.class).one();
+                if (f.update().isPresent()) update(h, f.runtimeId(), f.update().get(), f.finishedAt(), "", q -> { });
+                Optional<HealthEvent> ev = f.health().map(d -> insertHealthEvent(h, f.runtimeId(), f.containerId(), d, f.finishedAt()));
+                deleteLease(h, f.runtimeId(), f.holder());
+                return Optional.of(new Written(new Operation(id, f.runtimeId(), f.kind(), f.source(), f.outcome(), f.errorCode(), f.errorMessage(),
+                        parseTs(ts(f.startedAt())), parseTs(ts(f.finishedAt())), f.containerId()), ev));
             });
         } catch (JdbiException e) {
-            throw failure("append " + kind.label() + " operation of runtime '" + runtimeId + "'", e);
+            throw failure("log " + f.kind().label() + " of runtime '" + f.runtimeId() + "'", e);
         }
     }
 
+    private static Instant parseTs(String s) {
+        return Instant.parse(s);
+    }
+
+    private static void deleteLease(Handle h, String runtimeId, String holder) {
+        if (holder.isEmpty()) return;
+        h.createUpdate("DELETE FROM leases WHERE runtime_id = :id AND holder = :holder").bind("id", runtimeId).bind("holder", holder).execute();
+    }
+
     private static Operation operation(ResultSet rs, StatementContext ctx) throws SQLException {
-        return new Operation(rs.getLong("id"), rs.getString("runtime_id"), OpKind.valueOf(rs.getString("op_kind").toUpperCase(Locale.ROOT)),
-                OpSource.valueOf(rs.getString("op_source").toUpperCase(Locale.ROOT)), Outcome.valueOf(rs.getString("outcome").toUpperCase(Locale.ROOT)),
+        return new Operation(rs.getLong("id"), rs.getString("runtime_id"), OpKind.parse(rs.getString("op_kind")),
+                OpSource.valueOf(rs.getString("op_source").toUpperCase(Locale.ROOT)), Outcome.parse(rs.getString("outcome")),
                 rs.getString("error_code"), rs.getString("error_message"), Instant.parse(rs.getString("started_at")),
                 Instant.parse(rs.getString("finished_at")), rs.getString("container_id"));
     }
 
-    /** Newest first, at most {@code limit}, of one runtime or all. */
+    /**
+     * Operation-log rows, newest first.
+     *
+     * @param runtimeId one runtime's rows, or every runtime's
+     * @param limit at most this many, {@code > 0}
+     */
     public List<Operation> operations(Optional<String> runtimeId, int limit) {
+        if (limit <= 0) throw new IllegalArgumentException("limit must be > 0, got " + limit);
         try {
             return jdbi.withHandle(h -> h.createQuery("SELECT * FROM operation_log" + (runtimeId.isPresent() ? " WHERE runtime_id = :id" : "")
                     + " ORDER BY id DESC LIMIT :limit").bind("id", runtimeId.orElse("")).bind("limit", limit).map(RuntimeStore::operation).list());
@@ -240,61 +459,41 @@ public final class RuntimeStore {
 
     // ---------------------------------------------------------------- health events
 
-    long appendHealthEvent(String runtimeId, String containerId, Details details, Instant at) {
+    HealthEvent appendHealthEvent(String runtimeId, String containerId, HealthDetails details, Instant at) {
         try {
-            return jdbi.inTransaction(h -> h.createUpdate("""
-                    INSERT INTO health_events (runtime_id, container_id, event_type, occurred_at, details)
-                    VALUES (:id, :cid, :type, :at, :details)""")
-                    .bind("id", runtimeId).bind("cid", containerId).bind("type", details.type().label()).bind("at", ts(at))
-                    .bind("details", details.json()).executeAndReturnGeneratedKeys("id").mapTo(Long.class).one());
+            return jdbi.inTransaction(h -> insertHealthEvent(h, runtimeId, containerId, details, at));
         } catch (JdbiException e) {
             throw failure("append " + details.type().label() + " event of runtime '" + runtimeId + "'", e);
         }
     }
 
-    private static HealthEvent healthEvent(ResultSet rs, StatementContext ctx) throws SQLException {
-        return new HealthEvent(rs.getLong("id"), rs.getString("runtime_id"), rs.getString("container_id"),
-                HealthEventType.valueOf(rs.getString("event_type").toUpperCase(Locale.ROOT)), Instant.parse(rs.getString("occurred_at")),
-                rs.getString("details"));
+    private static HealthEvent insertHealthEvent(Handle h, String runtimeId, String containerId, HealthDetails details, Instant at) {
+        long id = h.createUpdate("""
+                INSERT INTO health_events (runtime_id, container_id, event_type, occurred_at, details)
+                VALUES (:id, :cid, :type, :at, :details)""")
+                .bind("id", runtimeId).bind("cid", containerId).bind("type", details.type().label()).bind("at", ts(at))
+                .bind("details", details.json()).executeAndReturnGeneratedKeys("id").mapTo(Long.class).one();
+        return new HealthEvent(id, runtimeId, containerId, details.type(), parseTs(ts(at)), details.json());
     }
 
-    /** Newest first, at most {@code limit}, of one runtime or all. */
+    private static HealthEvent healthEvent(ResultSet rs, StatementContext ctx) throws SQLException {
+        return new HealthEvent(rs.getLong("id"), rs.getString("runtime_id"), rs.getString("container_id"),
+                HealthEventType.parse(rs.getString("event_type")), Instant.parse(rs.getString("occurred_at")), rs.getString("details"));
+    }
+
+    /**
+     * Health events, newest first.
+     *
+     * @param runtimeId one runtime's events, or every runtime's
+     * @param limit at most this many, {@code > 0}
+     */
     public List<HealthEvent> healthEvents(Optional<String> runtimeId, int limit) {
+        if (limit <= 0) throw new IllegalArgumentException("limit must be > 0, got " + limit);
         try {
             return jdbi.withHandle(h -> h.createQuery("SELECT * FROM health_events" + (runtimeId.isPresent() ? " WHERE runtime_id = :id" : "")
                     + " ORDER BY id DESC LIMIT :limit").bind("id", runtimeId.orElse("")).bind("limit", limit).map(RuntimeStore::healthEvent).list());
         } catch (JdbiException e) {
             throw failure("read health events", e);
-        }
-    }
-
-    // ---------------------------------------------------------------- leases
-
-    /** Takes the runtime's lease for {@code holder} until {@code expires}, unless another unexpired holder has it. */
-    boolean acquire(String runtimeId, String holder, Instant now, Instant expires) {
-        try {
-            return jdbi.inTransaction(h -> {
-                Optional<String> until = h.createQuery("SELECT expires_at FROM leases WHERE runtime_id = :id").bind("id", runtimeId)
-                        .mapTo(String.class).findOne();
-                if (until.isPresent() && until.get().compareTo(ts(now)) > 0) return false;
-                h.createUpdate("""
-                        INSERT INTO leases (runtime_id, holder, acquired_at, expires_at) VALUES (:id, :holder, :now, :until)
-                        ON CONFLICT (runtime_id) DO UPDATE SET holder = excluded.holder, acquired_at = excluded.acquired_at,
-                            expires_at = excluded.expires_at""")
-                        .bind("id", runtimeId).bind("holder", holder).bind("now", ts(now)).bind("until", ts(expires)).execute();
-                return true;
-            });
-        } catch (JdbiException e) {
-            throw failure("take the lease of runtime '" + runtimeId + "'", e);
-        }
-    }
-
-    void release(String runtimeId, String holder) {
-        try {
-            jdbi.useTransaction(h -> h.createUpdate("DELETE FROM leases WHERE runtime_id = :id AND holder = :holder")
-                    .bind("id", runtimeId).bind("holder", holder).execute());
-        } catch (JdbiException e) {
-            throw failure("release the lease of runtime '" + runtimeId + "'", e);
         }
     }
 }

@@ -1,52 +1,169 @@
 package dev.dormouse.rtmanager;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.dormouse.core.spi.ContainerStatus;
+import dev.dormouse.core.spi.OpSource;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Two real processes on one database: the lease keeps their actions on a runtime from ever overlapping. */
+/** Real processes on one database file: one killed mid-write, two racing for a lease. */
 class CrossProcessTest {
     @TempDir
     Path dir;
 
-    static Process child(Class<?> main, String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
-                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), main.getName()));
+    private Process child(Class<?> main, String log, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElseThrow(), "--enable-native-access=ALL-UNNAMED",
+                "-Xshare:auto", "-cp", System.getProperty("java.class.path"), main.getName()));
         cmd.addAll(List.of(args));
-        return new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve(log).toFile()).start();
+    }
+
+    private static String read(Path f) {
+        try {
+            return Files.readString(f);
+        } catch (java.io.IOException e) {
+            return e.toString();
+        }
+    }
+
+    private static long one(Connection c, String sql) throws Exception {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
     }
 
     @Test
-    void twoProcessesRacingOnOneRuntimeNeverBothAct() throws Exception {
-        RuntimeStore store = RuntimeStore.open(dir.resolve("data"));
+    void aProcessKilledMidWayLeavesASoundDatabaseThatTheReconcilerRepairs() throws Exception {
+        Path data = dir.resolve("data");
+        Path state = dir.resolve("provider-state");
+        RuntimeStore watch = RuntimeStore.open(data);
+        Process p = child(CrashChild.class, "crash.log", data.toString(), state.toString(), "1000");
+        try {
+            Await.until("the child logged 150 operations", Duration.ofSeconds(60), () -> {
+                if (!p.isAlive()) fail("the child exited early: " + read(dir.resolve("crash.log")));
+                return watch.operations(Optional.empty(), 150).size() >= 150;
+            });
+            assertTrue(p.isAlive(), "still working when killed");
+        } finally {
+            p.destroyForcibly();
+            assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        }
+        assertNotEquals(0, p.exitValue(), "killed, not finished: " + Files.readString(dir.resolve("crash.log")));
+
+        Optional<RuntimeStore.Lease> leftApp = watch.lease("app");
+        Optional<RuntimeStore.Lease> leftDb = watch.lease("db");
+        RuntimeStore store = RuntimeStore.open(data);
+        assertEquals("ok", store.integrityCheck());
+        long rows;
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + data.resolve("dormouse.db"))) {
+            rows = one(c, "SELECT count(*) FROM operation_log");
+            assertTrue(rows >= 150 && rows < 1000, "killed mid-way: " + rows + " rows");
+            assertEquals(0, one(c, "SELECT count(*) FROM operation_log WHERE runtime_id IS NULL OR op_kind IS NULL OR op_source IS NULL"
+                    + " OR outcome IS NULL OR error_code IS NULL OR error_message IS NULL OR started_at IS NULL OR finished_at IS NULL"
+                    + " OR container_id IS NULL OR finished_at < started_at OR length(started_at) <> 24 OR length(finished_at) <> 24"));
+            assertEquals(1, one(c, "SELECT min(id) FROM operation_log"));
+            assertEquals(rows, one(c, "SELECT max(id) FROM operation_log"), "ids are contiguous: no row half-written, none lost in between");
+            assertEquals(0, one(c, "SELECT count(*) FROM operation_log a JOIN operation_log b ON b.id = a.id + 1"
+                    + " WHERE b.finished_at < a.finished_at"), "rows are in the order the actions finished");
+        }
+        List<Operation> ops = store.operations(Optional.empty(), 10_000);
+        assertEquals(rows, ops.size(), "every row reads back");
+        assertTrue(ops.stream().allMatch(o -> o.outcome() == Outcome.SUCCESS || o.outcome() == Outcome.REPLAY_NO_OP),
+                "the child's actions all succeeded or were replays");
+
+        System.out.println("crash: killed after " + rows + " rows; lease left: " + leftApp.or(() -> leftDb).map(RuntimeStore.Lease::holder)
+                .orElse("none"));
+        // What the provider reports now: the dead child's containers, each since recreated by an operator.
+        FakeProvider docker = FakeProvider.load(state);
+        Map<String, ContainerStatus> reported = Map.of("app", docker.box("app").status, "db", docker.box("db").status);
+        for (String name : List.of("app", "db")) docker.box(name).id = "recreated-" + name;
+        // A lease the child held when it died expires after stop_timeout + 30 s; a clock ten minutes on is past it.
+        Clock later = Clock.offset(Clock.systemUTC(), Duration.ofMinutes(10));
+        LifecycleService lifecycle = new LifecycleService(new LifecycleService.Deps(store, Map.of("docker:local", docker), later));
+        lifecycle.register(List.of(new RuntimeSpec("app", "docker:local", "app", "SIGTERM", Duration.ofSeconds(10), Optional.empty()),
+                new RuntimeSpec("db", "docker:local", "db", "SIGTERM", Duration.ofSeconds(10), Optional.empty())));
+        List<Operation> fixed = new Reconciler(new Reconciler.Deps(lifecycle, later, Duration.ofMinutes(5))).tick();
+        assertEquals(List.of("app reconcile_adopt startup " + (rows + 1), "db reconcile_adopt startup " + (rows + 2)),
+                fixed.stream().map(o -> o.runtimeId() + " " + o.kind().label() + " " + o.source().label() + " " + o.id()).toList());
+        for (String name : List.of("app", "db")) {
+            RuntimeRecord r = store.record(name).orElseThrow();
+            assertEquals(RuntimeStatus.of(reported.get(name)), r.status(), name + " follows what the provider reports");
+            assertEquals("recreated-" + name, r.containerId(), name);
+        }
+        assertTrue(store.lease("app").isEmpty() && store.lease("db").isEmpty(), "no lease is left behind");
+        Operation after = lifecycle.perform("app", reported.get("app") == ContainerStatus.RUNNING ? OpKind.STOP : OpKind.START, OpSource.ADMIN);
+        assertEquals(Outcome.SUCCESS, after.outcome(), "the runtime is usable again");
+        assertEquals("ok", store.integrityCheck());
+        lifecycle.close();
+    }
+
+    @Test
+    void twoProcessesRacingForOneRuntimesLeaseNeverBothAct() throws Exception {
+        Path data = dir.resolve("data");
+        RuntimeStore store = RuntimeStore.open(data);
         Path journal = dir.resolve("journal");
-        Process a = child(LeaseRacer.class, dir.resolve("data").toString(), journal.toString(), "300");
-        Process b = child(LeaseRacer.class, dir.resolve("data").toString(), journal.toString(), "300");
-        for (Process p : List.of(a, b)) {
-            assertTrue(p.waitFor(120, TimeUnit.SECONDS), "racer finished");
-            assertEquals(0, p.exitValue(), new String(p.getInputStream().readAllBytes()));
+        Path go = dir.resolve("go");
+        int n = 300;
+        List<Process> racers = new ArrayList<>();
+        for (String r : List.of("a", "b")) {
+            racers.add(child(LeaseRacer.class, "racer-" + r + ".log", data.toString(), journal.toString(), Integer.toString(n),
+                    dir.resolve("ready-" + r).toString(), go.toString()));
+        }
+        try {
+            Await.until("both racers ready", Duration.ofSeconds(60), () -> Files.exists(dir.resolve("ready-a")) && Files.exists(dir.resolve("ready-b")));
+            Files.createFile(go);
+            for (Process p : racers) assertTrue(p.waitFor(120, TimeUnit.SECONDS), "racer finished");
+        } finally {
+            racers.forEach(Process::destroyForcibly);
         }
         List<String> lines = Files.readAllLines(journal);
+        assertEquals(0, lines.size() % 2);
         for (int i = 0; i < lines.size(); i += 2) {
             assertTrue(lines.get(i).startsWith("B ") && lines.get(i + 1).equals("E " + lines.get(i).substring(2)),
                     "actions overlapped at line " + i + ": " + lines.subList(i, Math.min(lines.size(), i + 4)));
         }
+        long handovers = 0;
+        for (int i = 2; i < lines.size(); i += 2) {
+            if (!lines.get(i).equals(lines.get(i - 2))) handovers++;
+        }
+        assertTrue(handovers > 10, "the lease changed hands between the processes many times: " + handovers);
+        Pattern result = Pattern.compile("result success=(\\d+) replay=(\\d+) conflict=(\\d+)");
+        int[] sum = new int[3];
+        for (String r : List.of("a", "b")) {
+            String out = Files.readString(dir.resolve("racer-" + r + ".log"));
+            Matcher m = result.matcher(out);
+            assertTrue(m.find(), "racer " + r + ": " + out);
+            for (int i = 0; i < 3; i++) sum[i] += Integer.parseInt(m.group(i + 1));
+            assertTrue(Integer.parseInt(m.group(1)) > 0 && Integer.parseInt(m.group(3)) > 0, "racer " + r + " won and lost races: " + m.group());
+        }
         List<Operation> ops = store.operations(Optional.of("app"), 10_000);
-        assertEquals(600, ops.size(), "every attempt left exactly one row");
-        long acted = ops.stream().filter(o -> o.outcome() == Outcome.SUCCESS).count();
-        long conflicts = ops.stream().filter(o -> o.outcome() == Outcome.CONFLICT).count();
-        System.out.println("lease race: " + acted + " actions, " + conflicts + " conflicts, "
-                + ops.stream().filter(o -> o.outcome() == Outcome.REPLAY_NO_OP).count() + " replays");
-        assertEquals(lines.size() / 2, acted, "each provider call is one success row");
-        assertTrue(conflicts > 0, "the processes did race");
+        assertEquals(2 * n, ops.size(), "every attempt left exactly one row");
+        assertEquals(sum[0], ops.stream().filter(o -> o.outcome() == Outcome.SUCCESS).count());
+        assertEquals(sum[1], ops.stream().filter(o -> o.outcome() == Outcome.REPLAY_NO_OP).count());
+        assertEquals(sum[2], ops.stream().filter(o -> o.outcome() == Outcome.CONFLICT).count(), "each lost race is one conflict row");
+        assertEquals(lines.size() / 2, sum[0], "each provider action is one success row");
+        System.out.println("lease race: " + sum[0] + " actions, " + sum[1] + " replays, " + sum[2] + " conflicts, " + handovers + " handovers");
+        assertTrue(store.lease("app").isEmpty());
         assertEquals("ok", store.integrityCheck());
     }
 }

@@ -1,6 +1,7 @@
 package dev.dormouse.rtmanager;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,14 +9,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.dormouse.core.spi.ContainerStatus;
 import dev.dormouse.core.spi.OpSource;
 import dev.dormouse.core.spi.ProviderException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,101 +31,275 @@ class LifecycleServiceTest {
     @TempDir
     Path dir;
     private final FakeProvider docker = new FakeProvider();
+    private final MutableClock clock = new MutableClock();
+    private RuntimeStore store;
+    private LifecycleService service;
 
-    private LifecycleService service(RuntimeStore store) {
-        LifecycleService s = new LifecycleService(new LifecycleService.Deps(store, Map.of("docker:local", docker), Clock.systemUTC()));
-        s.register(List.of(new RuntimeSpec("app", "docker:local", "app", "SIGTERM", Duration.ofSeconds(10), Optional.empty())));
-        return s;
+    @BeforeEach
+    void setUp() {
+        store = RuntimeStore.open(dir);
+        service = new LifecycleService(new LifecycleService.Deps(store, Map.of("docker:local", docker), clock));
+        service.register(List.of(new RuntimeSpec("app", "docker:local", "app", "SIGTERM", Duration.ofSeconds(10), Optional.empty())));
     }
 
-    private static Operation last(RuntimeStore store) {
+    @AfterEach
+    void tearDown() {
+        service.close();
+    }
+
+    private Operation last() {
         return store.operations(Optional.of("app"), 1).get(0);
     }
 
-    @Test
-    void migrationsCreateTheSchemaOnceAndANewerDatabaseIsRefused() throws Exception {
-        RuntimeStore store = RuntimeStore.open(dir.resolve("data"));
-        assertEquals(RuntimeStore.SCHEMA_VERSION, store.schemaVersion());
-        assertEquals("ok", store.integrityCheck());
-        RuntimeStore again = RuntimeStore.open(dir.resolve("data"));
-        assertEquals(RuntimeStore.SCHEMA_VERSION, again.schemaVersion());
-        try (var c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("data/dormouse.db"))) {
-            c.createStatement().execute("PRAGMA user_version = 7");
-        }
-        RuntimeManagerException e = assertThrows(RuntimeManagerException.class, () -> RuntimeStore.open(dir.resolve("data")));
-        assertTrue(e.getMessage().contains("schema version 7 is newer than this dormouse (knows 1): upgrade dormouse or use another data_dir"),
-                e.getMessage());
-        assertTrue(e.getMessage().startsWith(dir.resolve("data/dormouse.db").toAbsolutePath().toString()), e.getMessage());
+    private int rows() {
+        return store.operations(Optional.of("app"), 10_000).size();
+    }
+
+    private static String row(Operation o) {
+        return o.kind().label() + "/" + o.source().label() + "/" + o.outcome().label();
+    }
+
+    private RuntimeRecord record() {
+        return store.record("app").orElseThrow();
     }
 
     @Test
     void everyActionWritesExactlyOneRowAndTheRecordFollows() {
-        RuntimeStore store = RuntimeStore.open(dir);
-        LifecycleService s = service(store);
-        docker.with("app", ContainerStatus.STOPPED);
-        assertEquals(Outcome.SUCCESS, s.perform("app", OpKind.START, OpSource.WAKE_REQUEST));
-        assertEquals(List.of("start app"), docker.calls, "the record said stopped: no inspection before the start");
-        Operation op = last(store);
-        assertEquals(List.of(OpKind.START, OpSource.WAKE_REQUEST, Outcome.SUCCESS), List.of(op.kind(), op.source(), op.outcome()));
-        assertTrue(!op.finishedAt().isBefore(op.startedAt()));
-        assertEquals(RuntimeStatus.RUNNING, store.record("app").orElseThrow().status());
-        assertTrue(store.record("app").orElseThrow().startedAt().isPresent());
-
-        assertEquals(Outcome.REPLAY_NO_OP, s.perform("app", OpKind.START, OpSource.WAKE_REQUEST), "already running");
-        assertEquals(0, docker.calls.stream().filter(c -> c.equals("start app")).count() - 1);
-        assertEquals(Outcome.SUCCESS, s.perform("app", OpKind.PAUSE, OpSource.IDLE_TIMEOUT));
-        assertEquals(RuntimeStatus.PAUSED, store.record("app").orElseThrow().status());
-        assertEquals(Outcome.SUCCESS, s.perform("app", OpKind.UNPAUSE, OpSource.WAKE_REQUEST));
-        assertEquals(Outcome.SUCCESS, s.perform("app", OpKind.STOP, OpSource.IDLE_TIMEOUT));
-        assertEquals(Outcome.REPLAY_NO_OP, s.perform("app", OpKind.KILL, OpSource.ADMIN), "stopping a stopped container");
-        assertEquals(Outcome.SUCCESS, s.perform("app", OpKind.REMOVE, OpSource.AUTO_TTL));
-        assertEquals(RuntimeStatus.REMOVED, store.record("app").orElseThrow().status());
-        assertEquals(Outcome.REPLAY_NO_OP, s.perform("app", OpKind.REMOVE, OpSource.AUTO_TTL));
-        List<Operation> ops = store.operations(Optional.of("app"), 100);
-        assertEquals(List.of("remove/replay_no_op", "remove/success", "kill/replay_no_op", "stop/success", "unpause/success", "pause/success",
-                "start/replay_no_op", "start/success"), ops.stream().map(o -> o.kind().label() + "/" + o.outcome().label()).toList(),
-                "one row per action, newest first");
+        docker.with("app", ContainerStatus.STOPPED, "c1");
+        record Step(OpKind kind, OpSource source, Outcome outcome, RuntimeStatus after) {}
+        List<Step> steps = List.of(
+                new Step(OpKind.START, OpSource.WAKE_REQUEST, Outcome.SUCCESS, RuntimeStatus.RUNNING),
+                new Step(OpKind.START, OpSource.DEPENDENCY, Outcome.REPLAY_NO_OP, RuntimeStatus.RUNNING),
+                new Step(OpKind.PAUSE, OpSource.IDLE_TIMEOUT, Outcome.SUCCESS, RuntimeStatus.PAUSED),
+                new Step(OpKind.PAUSE, OpSource.IDLE_TIMEOUT, Outcome.REPLAY_NO_OP, RuntimeStatus.PAUSED),
+                new Step(OpKind.UNPAUSE, OpSource.WAKE_REQUEST, Outcome.SUCCESS, RuntimeStatus.RUNNING),
+                new Step(OpKind.UNPAUSE, OpSource.WAKE_REQUEST, Outcome.REPLAY_NO_OP, RuntimeStatus.RUNNING),
+                new Step(OpKind.STOP, OpSource.IDLE_TIMEOUT, Outcome.SUCCESS, RuntimeStatus.STOPPED),
+                new Step(OpKind.STOP, OpSource.ADMIN, Outcome.REPLAY_NO_OP, RuntimeStatus.STOPPED),
+                new Step(OpKind.START, OpSource.ADMIN, Outcome.SUCCESS, RuntimeStatus.RUNNING),
+                new Step(OpKind.KILL, OpSource.IDLE_TIMEOUT, Outcome.SUCCESS, RuntimeStatus.STOPPED),
+                new Step(OpKind.KILL, OpSource.ADMIN, Outcome.REPLAY_NO_OP, RuntimeStatus.STOPPED),
+                new Step(OpKind.REMOVE, OpSource.AUTO_TTL, Outcome.SUCCESS, RuntimeStatus.REMOVED),
+                new Step(OpKind.REMOVE, OpSource.ADMIN, Outcome.REPLAY_NO_OP, RuntimeStatus.REMOVED));
+        int n = 0;
+        for (Step s : steps) {
+            clock.advance(Duration.ofSeconds(1));
+            Operation op = service.perform("app", s.kind(), s.source());
+            n++;
+            assertEquals(n, rows(), "exactly one row for " + s);
+            assertEquals(op, last(), "perform returns the logged row");
+            assertEquals(List.of(s.kind(), s.source(), s.outcome()), List.of(op.kind(), op.source(), op.outcome()), s.toString());
+            assertEquals(s.after(), record().status(), s.toString());
+            assertEquals(Optional.of(clock.instant()), record().lastOpAt(), s.toString());
+            assertFalse(op.finishedAt().isBefore(op.startedAt()));
+            assertTrue(store.lease("app").isEmpty(), "the lease is released after " + s);
+        }
+        assertEquals(1, docker.count("remove app"));
+        RuntimeRecord r = record();
+        assertTrue(r.startedAt().isPresent() && r.stoppedAt().isPresent() && r.removedAt().isPresent());
+        assertEquals("c1", r.containerId(), "learnt from the inspections of the replays");
     }
 
     @Test
-    void aFailureIsLoggedWithItsCodeAndRethrown() {
-        RuntimeStore store = RuntimeStore.open(dir);
-        LifecycleService s = service(store);
+    void aWakeOfAStoppedRecordCostsOneProviderCallAndAReplayIsConfirmedByOneInspection() {
         docker.with("app", ContainerStatus.STOPPED);
-        ProviderException boom = new ProviderException(ProviderException.Reason.CONFLICT, "docker local: start container 'app': 409 conflict: boom");
-        docker.failNext = boom;
-        assertSame(boom, assertThrows(ProviderException.class, () -> s.perform("app", OpKind.START, OpSource.WAKE_REQUEST)));
-        Operation op = last(store);
-        assertEquals(Outcome.FAILURE, op.outcome());
-        assertEquals("conflict", op.errorCode());
-        assertEquals(boom.getMessage(), op.errorMessage());
-        assertEquals(RuntimeStatus.STOPPED, store.record("app").orElseThrow().status(), "a failed action changes no status");
+        service.perform("app", OpKind.START, OpSource.WAKE_REQUEST);
+        assertEquals(List.of("start app"), docker.calls, "the record said stopped: no inspection before the start");
+        docker.calls.clear();
+        assertEquals(Outcome.REPLAY_NO_OP, service.perform("app", OpKind.START, OpSource.WAKE_REQUEST).outcome());
+        assertEquals(List.of("inspect app"), docker.calls, "the record said running: one inspection, no start");
+        docker.calls.clear();
+        docker.box("app").status = ContainerStatus.STOPPED; // stopped behind our back
+        assertEquals(Outcome.SUCCESS, service.perform("app", OpKind.START, OpSource.WAKE_REQUEST).outcome());
+        assertEquals(List.of("inspect app", "start app"), docker.calls, "the inspection disagreed with the record: started");
+        assertEquals(RuntimeStatus.RUNNING, record().status());
+    }
+
+    @Test
+    void aStartKeepsStartedAtAcrossAPauseAndAReplay() {
+        docker.with("app", ContainerStatus.STOPPED);
+        service.perform("app", OpKind.START, OpSource.WAKE_REQUEST);
+        Instant started = record().startedAt().orElseThrow();
+        clock.advance(Duration.ofMinutes(1));
+        service.perform("app", OpKind.PAUSE, OpSource.IDLE_TIMEOUT);
+        clock.advance(Duration.ofMinutes(1));
+        service.perform("app", OpKind.UNPAUSE, OpSource.WAKE_REQUEST);
+        clock.advance(Duration.ofMinutes(1));
+        service.perform("app", OpKind.START, OpSource.WAKE_REQUEST);
+        assertEquals(started, record().startedAt().orElseThrow());
+        service.perform("app", OpKind.STOP, OpSource.IDLE_TIMEOUT);
+        clock.advance(Duration.ofMinutes(1));
+        service.perform("app", OpKind.START, OpSource.WAKE_REQUEST);
+        assertEquals(clock.instant(), record().startedAt().orElseThrow(), "a new start after a stop");
+    }
+
+    @Test
+    void aProviderFailureIsLoggedWithItsCodeAndMessageAndRethrown() {
+        docker.with("app", ContainerStatus.STOPPED, "c1");
+        for (ProviderException.Reason reason : List.of(ProviderException.Reason.CONFLICT, ProviderException.Reason.NOT_FOUND,
+                ProviderException.Reason.UNAVAILABLE, ProviderException.Reason.TIMEOUT)) {
+            ProviderException boom = new ProviderException(reason, "docker local: start container 'app': " + reason + ": boom");
+            docker.failNext("start", boom);
+            assertSame(boom, assertThrows(ProviderException.class, () -> service.perform("app", OpKind.START, OpSource.WAKE_REQUEST)));
+            Operation op = last();
+            assertEquals(List.of(OpKind.START, OpSource.WAKE_REQUEST, Outcome.FAILURE), List.of(op.kind(), op.source(), op.outcome()));
+            assertEquals(reason.name().toLowerCase(), op.errorCode());
+            assertEquals(boom.getMessage(), op.errorMessage());
+            assertEquals(RuntimeStatus.STOPPED, record().status(), "a failed action changes no status");
+            assertTrue(record().lastOpAt().isEmpty(), "nor last_op_at (TTL counts from the last real action)");
+            assertTrue(store.lease("app").isEmpty());
+        }
+        assertEquals(4, rows());
+        ProviderException inspectFailed = new ProviderException(ProviderException.Reason.UNAVAILABLE, "docker local: inspect: down");
+        docker.failNext("inspect", inspectFailed);
+        assertSame(inspectFailed, assertThrows(ProviderException.class, () -> service.perform("app", OpKind.STOP, OpSource.IDLE_TIMEOUT)),
+                "the record says stopped, so the stop inspects first, and that failed");
+        assertEquals("stop/idle_timeout/failure", row(last()));
+        assertEquals("unavailable", last().errorCode());
+        assertEquals(5, rows());
+        docker.failNext("unpause", new ProviderException(ProviderException.Reason.CONFLICT, "docker local: unpause container 'app': not paused"));
+        Operation asRow = service.attempt("app", OpKind.UNPAUSE, OpSource.ADMIN);
+        assertEquals(List.of(Outcome.FAILURE, "conflict"), List.of(asRow.outcome(), asRow.errorCode()),
+                "attempt() returns the failure row instead of throwing");
+        assertEquals(asRow, last());
+        docker.failNext("stop", new IllegalStateException("provider bug"));
+        docker.box("app").status = ContainerStatus.RUNNING;
+        assertThrows(IllegalStateException.class, () -> service.perform("app", OpKind.STOP, OpSource.ADMIN));
+        assertEquals(List.of("failure", "failed", "provider bug"), List.of(last().outcome().label(), last().errorCode(), last().errorMessage()),
+                "even a provider that breaks its contract leaves one row");
+        assertEquals(7, rows());
+    }
+
+    @Test
+    void aRunningContainerIsNeverRemoved() {
         docker.with("app", ContainerStatus.RUNNING);
-        RuntimeManagerException e = assertThrows(RuntimeManagerException.class, () -> s.perform("app", OpKind.REMOVE, OpSource.AUTO_TTL));
-        assertTrue(e.getMessage().contains("it is running, only a stopped container is removed"), e.getMessage());
-        assertEquals("not_stopped", last(store).errorCode());
-        assertEquals(0, docker.count("remove app"), "a running container is never removed");
+        for (ContainerStatus s : List.of(ContainerStatus.RUNNING, ContainerStatus.PAUSED)) {
+            docker.box("app").status = s;
+            RuntimeManagerException e = assertThrows(RuntimeManagerException.class, () -> service.perform("app", OpKind.REMOVE, OpSource.AUTO_TTL));
+            assertEquals("remove runtime 'app': container 'app' is " + RuntimeStatus.of(s).label() + "; only a stopped container is removed",
+                    e.getMessage());
+            assertEquals("remove/auto_ttl/failure", row(last()));
+            assertEquals("not_stopped", last().errorCode());
+            assertEquals(e.getMessage(), last().errorMessage());
+        }
+        assertEquals(0, docker.count("remove app"), "the provider was never asked");
+        assertTrue(docker.containers.containsKey("app"));
     }
 
     @Test
     void aHeldLeaseIsAConflictAndAnExpiredOneIsTakenOver() {
-        RuntimeStore store = RuntimeStore.open(dir);
-        LifecycleService s = service(store);
         docker.with("app", ContainerStatus.STOPPED);
-        Instant now = Instant.now();
-        assertTrue(store.acquire("app", "other-process", now, now.plusSeconds(60)));
-        assertThrows(RuntimeConflictException.class, () -> s.perform("app", OpKind.START, OpSource.WAKE_REQUEST));
-        assertEquals(Outcome.CONFLICT, last(store).outcome());
+        Instant now = clock.instant();
+        assertTrue(store.acquire("app", "other-process", now, now.plusSeconds(60)).isPresent());
+        RuntimeConflictException e = assertThrows(RuntimeConflictException.class, () -> service.perform("app", OpKind.START, OpSource.WAKE_REQUEST));
+        assertEquals("start/wake_request/conflict", row(last()));
+        assertEquals(e.operation(), last());
+        assertEquals("lease_held", last().errorCode());
         assertEquals(0, docker.count("start app"), "nothing was done");
-        store.release("app", "other-process");
-        assertTrue(store.acquire("app", "crashed-process", now.minusSeconds(61), now.minusSeconds(1)), "a holder that crashed a minute ago");
-        assertEquals(Outcome.SUCCESS, s.perform("app", OpKind.START, OpSource.WAKE_REQUEST), "an expired lease is taken over");
+        assertEquals("other-process", store.lease("app").orElseThrow().holder(), "the other holder's lease is untouched");
+        assertEquals(Outcome.CONFLICT, service.attempt("app", OpKind.START, OpSource.ADMIN).outcome(), "attempt() returns the conflict row");
+        assertEquals(2, rows());
+        assertTrue(record().lastOpAt().isEmpty(), "a conflict is no action");
+
+        clock.advance(Duration.ofSeconds(61));
+        assertEquals(Outcome.SUCCESS, service.perform("app", OpKind.START, OpSource.WAKE_REQUEST).outcome(), "an expired lease is taken over");
         assertEquals(1, docker.count("start app"));
+        assertTrue(store.lease("app").isEmpty(), "and released");
     }
 
     @Test
-    void aNewDatabaseFileIsCreatedWithTheDataDir() {
-        RuntimeStore.open(dir.resolve("a/b"));
-        assertTrue(Files.exists(dir.resolve("a/b/dormouse.db")));
+    void theLeaseLastsTheStopTimeoutPlusAMargin() throws Exception {
+        docker.with("app", ContainerStatus.RUNNING);
+        service.register(List.of(new RuntimeSpec("app", "docker:local", "app", "SIGTERM", Duration.ofSeconds(90), Optional.empty())));
+        List<RuntimeStore.Lease> seen = new CopyOnWriteArrayList<>();
+        docker.during = () -> store.lease("app").ifPresent(seen::add);
+        service.perform("app", OpKind.STOP, OpSource.IDLE_TIMEOUT);
+        assertEquals(1, seen.size(), "the lease row exists while the provider works");
+        assertEquals(Duration.ofSeconds(120), Duration.between(seen.get(0).acquiredAt(), seen.get(0).expiresAt()));
+        assertTrue(seen.get(0).holder().startsWith(ProcessHandle.current().pid() + "-"), seen.get(0).holder());
+    }
+
+    @Test
+    void twoThreadsOfOneProcessNeverActOnARuntimeAtOnce() throws Exception {
+        docker.with("app", ContainerStatus.STOPPED);
+        CountDownLatch inside = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        docker.during = () -> {
+            inside.countDown();
+            try {
+                release.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        };
+        try (ExecutorService ex = Executors.newVirtualThreadPerTaskExecutor()) {
+            Future<Operation> first = ex.submit(() -> service.perform("app", OpKind.START, OpSource.WAKE_REQUEST));
+            assertTrue(inside.await(10, TimeUnit.SECONDS));
+            RuntimeConflictException e = assertThrows(RuntimeConflictException.class, () -> service.perform("app", OpKind.STOP, OpSource.ADMIN));
+            assertEquals("stop runtime 'app': another action on it is under way", e.getMessage());
+            release.countDown();
+            assertEquals(Outcome.SUCCESS, first.get(10, TimeUnit.SECONDS).outcome());
+        }
+        assertEquals(List.of("start/wake_request/success", "stop/admin/conflict"),
+                store.operations(Optional.of("app"), 10).stream().map(LifecycleServiceTest::row).sorted().toList());
+        assertEquals(1, docker.count("start app"));
+        assertEquals(0, docker.count("stop app"));
+    }
+
+    @Test
+    void subscribersGetEveryRowAndNeitherAFailingNorAStuckOneDelaysAnAction() throws Exception {
+        docker.with("app", ContainerStatus.STOPPED);
+        List<RuntimeEvent> got = new CopyOnWriteArrayList<>();
+        CountDownLatch never = new CountDownLatch(1);
+        try (AutoCloseable stuck = service.subscribe(e -> {
+                try {
+                    never.await();
+                } catch (InterruptedException x) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+                AutoCloseable failing = service.subscribe(e -> {
+                    throw new IllegalStateException("subscriber bug");
+                });
+                AutoCloseable good = service.subscribe(got::add)) {
+            Operation start = service.perform("app", OpKind.START, OpSource.WAKE_REQUEST);
+            Operation stop = service.perform("app", OpKind.STOP, OpSource.IDLE_TIMEOUT);
+            HealthEvent probe = service.recordHealth("app", "", new HealthDetails.ProbeFailed("connection refused"));
+            Await.until("three events delivered", () -> got.size() == 3);
+            assertEquals(List.of(start, stop, probe), got, "in commit order, as stored");
+            assertEquals(probe, store.healthEvents(Optional.of("app"), 1).get(0));
+        }
+        never.countDown();
+        service.perform("app", OpKind.START, OpSource.WAKE_REQUEST);
+        assertEquals(3, got.size(), "a closed subscription gets nothing more");
+    }
+
+    @Test
+    void aRuntimeThisProcessDidNotRegisterIsActedOnFromItsRecord() {
+        docker.with("app", ContainerStatus.STOPPED);
+        LifecycleService cli = new LifecycleService(new LifecycleService.Deps(store, Map.of("docker:local", docker), clock));
+        assertEquals(Outcome.SUCCESS, cli.perform("app", OpKind.REMOVE, OpSource.ADMIN).outcome());
+        assertFalse(docker.containers.containsKey("app"));
+        RuntimeManagerException e = assertThrows(RuntimeManagerException.class, () -> cli.perform("nope", OpKind.START, OpSource.ADMIN));
+        assertEquals("runtime 'nope': no such runtime is registered or recorded", e.getMessage());
+        LifecycleService noProvider = new LifecycleService(new LifecycleService.Deps(store, Map.of(), clock));
+        e = assertThrows(RuntimeManagerException.class, () -> noProvider.perform("app", OpKind.START, OpSource.ADMIN));
+        assertEquals("start runtime 'app': provider 'docker:local' is not configured", e.getMessage());
+        assertEquals(1, rows(), "refusals before the lease log nothing");
+        assertThrows(IllegalArgumentException.class, () -> service.perform("app", OpKind.RECONCILE_ADOPT, OpSource.ADMIN));
+    }
+
+    @Test
+    void depsAreValidated() {
+        assertThrows(NullPointerException.class, () -> new LifecycleService.Deps(null, Map.of(), clock));
+        assertThrows(IllegalArgumentException.class,
+                () -> new RuntimeSpec("a", "docker:local", "a", "SIGTERM", Duration.ofSeconds(-1), Optional.empty()));
+        assertThrows(IllegalArgumentException.class,
+                () -> new RuntimeSpec("a", "docker:local", "a", "SIGTERM", Duration.ZERO, Optional.of(Duration.ZERO)));
+        List<String> ids = new ArrayList<>(service.specs().keySet());
+        assertEquals(List.of("app"), ids);
+        service.unregister(List.of("app"));
+        assertTrue(service.spec("app").isEmpty());
+        assertTrue(store.record("app").isPresent(), "unregistering keeps the record");
     }
 }

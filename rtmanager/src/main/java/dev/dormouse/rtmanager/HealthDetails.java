@@ -2,14 +2,18 @@ package dev.dormouse.rtmanager;
 
 import dev.dormouse.core.Json;
 
-/** The closed JSON {@code details} of each health event type. */
-public sealed interface Details {
+/**
+ * The closed JSON {@code details} of each health event type: one record per type, so a type's shape is
+ * fixed by the compiler. {@link #json()} is the text stored in {@code health_events.details}.
+ */
+public sealed interface HealthDetails {
     HealthEventType type();
 
+    /** The JSON object stored and published, e.g. {@code {"exit_code":137,"oom":true}}. */
     String json();
 
     /** {@code container_started}: {@code {}}. */
-    record Started() implements Details {
+    record Started() implements HealthDetails {
         public HealthEventType type() {
             return HealthEventType.CONTAINER_STARTED;
         }
@@ -20,7 +24,7 @@ public sealed interface Details {
     }
 
     /** {@code container_exited}: {@code {"exit_code":N,"oom":bool}}. */
-    record Exited(int exitCode, boolean oom) implements Details {
+    record Exited(int exitCode, boolean oom) implements HealthDetails {
         public HealthEventType type() {
             return HealthEventType.CONTAINER_EXITED;
         }
@@ -31,7 +35,7 @@ public sealed interface Details {
     }
 
     /** {@code container_oom}: {@code {}}. */
-    record Oom() implements Details {
+    record Oom() implements HealthDetails {
         public HealthEventType type() {
             return HealthEventType.CONTAINER_OOM;
         }
@@ -42,7 +46,7 @@ public sealed interface Details {
     }
 
     /** {@code container_disappeared}: {@code {}}. */
-    record Disappeared() implements Details {
+    record Disappeared() implements HealthDetails {
         public HealthEventType type() {
             return HealthEventType.CONTAINER_DISAPPEARED;
         }
@@ -52,8 +56,17 @@ public sealed interface Details {
         }
     }
 
-    /** {@code inspect_unhealthy}: {@code {"restart_count":N,"state":"...","health":"..."}}. */
-    record InspectUnhealthy(int restartCount, String state, String health) implements Details {
+    /**
+     * {@code inspect_unhealthy}: {@code {"restart_count":N,"state":"...","health":"..."}}; all three are
+     * always present. {@code state} is {@code running|paused|stopped}, {@code health} is
+     * {@code none|starting|healthy|unhealthy}.
+     */
+    record InspectUnhealthy(int restartCount, String state, String health) implements HealthDetails {
+        public InspectUnhealthy {
+            java.util.Objects.requireNonNull(state, "state");
+            java.util.Objects.requireNonNull(health, "health");
+        }
+
         public HealthEventType type() {
             return HealthEventType.INSPECT_UNHEALTHY;
         }
@@ -64,7 +77,11 @@ public sealed interface Details {
     }
 
     /** {@code probe_failed}: {@code {"message":"..."}}. */
-    record ProbeFailed(String message) implements Details {
+    record ProbeFailed(String message) implements HealthDetails {
+        public ProbeFailed {
+            java.util.Objects.requireNonNull(message, "message");
+        }
+
         public HealthEventType type() {
             return HealthEventType.PROBE_FAILED;
         }
@@ -75,7 +92,7 @@ public sealed interface Details {
     }
 
     /** {@code probe_recovered}: {@code {}}. */
-    record ProbeRecovered() implements Details {
+    record ProbeRecovered() implements HealthDetails {
         public HealthEventType type() {
             return HealthEventType.PROBE_RECOVERED;
         }

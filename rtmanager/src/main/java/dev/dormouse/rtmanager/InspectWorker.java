@@ -1,0 +1,125 @@
+package dev.dormouse.rtmanager;
+
+import dev.dormouse.core.spi.ContainerHealth;
+import dev.dormouse.core.spi.ContainerState;
+import dev.dormouse.core.spi.ContainerStatus;
+import dev.dormouse.core.spi.Provider;
+import dev.dormouse.core.spi.ProviderException;
+import java.lang.System.Logger.Level;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * Periodic inspection of running containers ({@code runtime.inspect_interval}). Each pass lists the
+ * records with status {@code running}, drops the baselines of runtimes no longer among them (a stopped or
+ * removed runtime never carries a stale baseline into its next life), then inspects each container in
+ * turn, never in parallel, and records {@code inspect_unhealthy}
+ * ({@code {"restart_count","state","health"}}) when:
+ * <ul>
+ *   <li>its restart count rose since the previous pass (the first observation only records the baseline),
+ *   <li>it is not running, or
+ *   <li>its own health check reports {@code unhealthy}.
+ * </ul>
+ * A container that is not found is skipped without an event: {@code container_disappeared} comes only
+ * from the {@link EventsListener} and the {@link Reconciler}. An inspection that fails is logged and the
+ * pass goes on.
+ */
+public final class InspectWorker implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger("dev.dormouse.rtmanager.inspect");
+
+    /**
+     * @param lifecycle providers, the store and the event hub
+     * @param clock event timestamps
+     * @param interval time between passes ({@code runtime.inspect_interval})
+     */
+    public record Deps(LifecycleService lifecycle, Clock clock, Duration interval) {
+        public Deps {
+            Objects.requireNonNull(lifecycle, "lifecycle");
+            Objects.requireNonNull(clock, "clock");
+            if (interval == null || !interval.isPositive()) throw new IllegalArgumentException("interval must be > 0, got " + interval);
+        }
+    }
+
+    private final Deps deps;
+    private final Ticker ticker;
+    /** Last seen restart count per runtime; only touched under this object's lock. */
+    private final Map<String, Integer> baselines = new HashMap<>();
+
+    public InspectWorker(Deps deps) {
+        this.deps = Objects.requireNonNull(deps, "deps");
+        this.ticker = new Ticker("rtmanager-inspect", deps.interval(), this::tick, LOG);
+    }
+
+    /** Runs a pass every {@code interval} on the virtual thread {@code rtmanager-inspect}. */
+    public InspectWorker start() {
+        ticker.start();
+        return this;
+    }
+
+    /** One pass, on the caller's thread. */
+    public synchronized void tick() {
+        List<RuntimeRecord> running = deps.lifecycle().store().records().stream().filter(r -> r.status() == RuntimeStatus.RUNNING).toList();
+        Set<String> ids = running.stream().map(RuntimeRecord::runtimeId).collect(Collectors.toSet());
+        baselines.keySet().retainAll(ids);
+        for (RuntimeRecord r : running) {
+            if (Thread.currentThread().isInterrupted()) return;
+            try {
+                inspectOne(r);
+            } catch (RuntimeManagerException e) {
+                LOG.log(Level.WARNING, "runtime {0}: inspect: {1}", r.runtimeId(), e.getMessage());
+            }
+        }
+    }
+
+    /** The runtimes that have a baseline, for tests. */
+    synchronized Map<String, Integer> baselines() {
+        return Map.copyOf(baselines);
+    }
+
+    private void inspectOne(RuntimeRecord r) {
+        Optional<Provider> p = deps.lifecycle().provider(r.provider());
+        if (p.isEmpty()) {
+            LOG.log(Level.WARNING, "runtime {0}: inspect skipped: provider ''{1}'' is not configured", r.runtimeId(), r.provider());
+            return;
+        }
+        ContainerState st;
+        try {
+            st = p.get().inspect(r.containerRef());
+        } catch (ProviderException e) {
+            if (e.reason() == ProviderException.Reason.NOT_FOUND) {
+                LOG.log(Level.DEBUG, "runtime {0}: inspect skipped: container ''{1}'' missing", r.runtimeId(), r.containerRef());
+            } else {
+                LOG.log(Level.WARNING, "runtime {0}: inspect container ''{1}'' failed: {2}", r.runtimeId(), r.containerRef(), e.getMessage());
+            }
+            return;
+        }
+        if (st.status() == ContainerStatus.MISSING) {
+            LOG.log(Level.DEBUG, "runtime {0}: inspect skipped: container ''{1}'' missing", r.runtimeId(), r.containerRef());
+            return;
+        }
+        Integer previous = baselines.put(r.runtimeId(), st.restartCount());
+        boolean restarted = previous != null && st.restartCount() > previous;
+        boolean notRunning = st.status() != ContainerStatus.RUNNING;
+        boolean unhealthy = st.health() == ContainerHealth.UNHEALTHY;
+        if (!restarted && !notRunning && !unhealthy) return;
+        HealthDetails.InspectUnhealthy d = new HealthDetails.InspectUnhealthy(st.restartCount(), st.status().name().toLowerCase(Locale.ROOT),
+                st.health().name().toLowerCase(Locale.ROOT));
+        String cid = st.id().isEmpty() ? r.containerId() : st.id();
+        HealthEvent e = deps.lifecycle().store().appendHealthEvent(r.runtimeId(), cid, d, deps.clock().instant());
+        deps.lifecycle().publish(e);
+        LOG.log(Level.INFO, "runtime {0}: container ''{1}'' inspect_unhealthy {2}", r.runtimeId(), r.containerRef(), d.json());
+    }
+
+    @Override
+    public void close() {
+        ticker.close();
+    }
+}
