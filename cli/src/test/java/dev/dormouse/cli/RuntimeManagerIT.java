@@ -56,7 +56,7 @@ class RuntimeManagerIT {
         assertEquals(c, rec.containerRef());
 
         ServeIT.await("asleep after the idle timeout", () -> TestDocker.inspectStatus(c).equals("exited"));
-        ServeIT.await("the stop on record", () -> !daemon.store().operations(Optional.of("rt"), 10).isEmpty());
+        ServeIT.await("the stop on record", () -> daemon.store().operations(Optional.of("rt"), 10).stream().anyMatch(o -> o.kind() == OpKind.STOP));
         Operation stop = daemon.store().operations(Optional.of("rt"), 1).get(0);
         assertEquals("stop/idle_timeout/success", row(stop));
         assertEquals(RuntimeStatus.STOPPED, daemon.store().record("rt").orElseThrow().status());
@@ -65,7 +65,8 @@ class RuntimeManagerIT {
                 .header("Host", "rt.test").timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
         assertEquals("recorded", r.body().strip());
         List<Operation> ops = daemon.store().operations(Optional.of("rt"), 10);
-        assertEquals(List.of("start/wake_request/success", "stop/idle_timeout/success"), ops.stream().map(RuntimeManagerIT::row).toList());
+        assertEquals(List.of("start/wake_request/success", "stop/idle_timeout/success", "reconcile_adopt/startup/success"),
+                ops.stream().map(RuntimeManagerIT::row).toList(), "the start-up reconcile adopted the container first");
         assertEquals(OpKind.START, ops.get(0).kind());
         assertEquals(OpSource.WAKE_REQUEST, ops.get(0).source());
         assertEquals(Outcome.SUCCESS, ops.get(0).outcome());
