@@ -19,6 +19,10 @@ import dev.dormouse.core.spi.Provider;
 import dev.dormouse.core.spi.ProviderFactory;
 import dev.dormouse.health.Checks;
 import dev.dormouse.health.HealthMonitors;
+import dev.dormouse.health.HealthStatus;
+import dev.dormouse.health.StatusChange;
+import dev.dormouse.rtmanager.HealthDetails;
+import dev.dormouse.rtmanager.RuntimeRecord;
 import dev.dormouse.health.Notifications;
 import dev.dormouse.idlewatcher.IdleWatcher;
 import dev.dormouse.idlewatcher.IdleWatchers;
@@ -31,6 +35,7 @@ import dev.dormouse.rtmanager.InspectWorker;
 import dev.dormouse.rtmanager.LifecycleService;
 import dev.dormouse.rtmanager.Reconciler;
 import dev.dormouse.rtmanager.OpKind;
+import dev.dormouse.rtmanager.RuntimeConflictException;
 import dev.dormouse.rtmanager.RuntimeSpec;
 import dev.dormouse.rtmanager.RuntimeStore;
 import dev.dormouse.idlewatcher.RouteState;
@@ -69,6 +74,7 @@ public final class Daemon implements AutoCloseable {
     private LifecycleService lifecycle;
     /** The runtime manager's workers, started in this order and closed in reverse. */
     private final List<AutoCloseable> workers = new ArrayList<>();
+    private Reconciler reconciler;
     private IdleWatchers watchers;
     private HttpProxy proxy;
     private StreamProxy streams;
@@ -140,6 +146,7 @@ public final class Daemon implements AutoCloseable {
             streams.start();
             monitors = new HealthMonitors(Clock.systemUTC());
             monitors.subscribe(new Notifications(config.notifications()));
+            monitors.subscribe(this::recordProbe);
             for (RouteConfig r : routes) addMonitor(r);
             monitors.start();
             followLabels();
@@ -169,15 +176,37 @@ public final class Daemon implements AutoCloseable {
         return out;
     }
 
-    /** The idle watchers decide; the runtime manager acts and records every action. */
+    /** How long an action waits for another action on the same runtime (a reconcile, a cleanup) to finish. */
+    static final Duration CONFLICT_PATIENCE = Duration.ofSeconds(3);
+
+    /**
+     * The idle watchers decide; the runtime manager acts and records every action. An action that finds
+     * the runtime's lease held (each attempt is logged as {@code conflict}) is tried again with a growing
+     * pause for up to {@link #CONFLICT_PATIENCE}: a wake should not fail because the reconciler was
+     * looking at the container at that moment.
+     */
     private static Lifecycle recorded(LifecycleService lifecycle) {
-        return (route, provider, container, op, idle, source) -> lifecycle.perform(route, switch (op) {
-            case START -> OpKind.START;
-            case UNPAUSE -> OpKind.UNPAUSE;
-            case STOP -> OpKind.STOP;
-            case PAUSE -> OpKind.PAUSE;
-            case KILL -> OpKind.KILL;
-        }, source);
+        return (route, provider, container, op, idle, source) -> {
+            OpKind kind = switch (op) {
+                case START -> OpKind.START;
+                case UNPAUSE -> OpKind.UNPAUSE;
+                case STOP -> OpKind.STOP;
+                case PAUSE -> OpKind.PAUSE;
+                case KILL -> OpKind.KILL;
+            };
+            long deadline = System.nanoTime() + CONFLICT_PATIENCE.toNanos();
+            long pause = 20_000_000L;
+            while (true) {
+                try {
+                    lifecycle.perform(route, kind, source);
+                    return;
+                } catch (RuntimeConflictException e) {
+                    if (System.nanoTime() + pause > deadline || Thread.currentThread().isInterrupted()) throw e;
+                    java.util.concurrent.locks.LockSupport.parkNanos(pause);
+                    pause = Math.min(pause * 2, 500_000_000L);
+                }
+            }
+        };
     }
 
     /**
@@ -186,7 +215,7 @@ public final class Daemon implements AutoCloseable {
      */
     private void startRuntimeWorkers() {
         RuntimeConfig rc = config.runtime();
-        Reconciler reconciler = new Reconciler(new Reconciler.Deps(lifecycle, Clock.systemUTC(), rc.reconcileInterval()));
+        reconciler = new Reconciler(new Reconciler.Deps(lifecycle, Clock.systemUTC(), rc.reconcileInterval()));
         reconciler.tick();
         EventsListener events = new EventsListener(new EventsListener.Deps(lifecycle, Clock.systemUTC(), reconciler::tick)).start();
         workers.add(events);
@@ -194,6 +223,11 @@ public final class Daemon implements AutoCloseable {
         workers.add(new InspectWorker(new InspectWorker.Deps(lifecycle, Clock.systemUTC(), rc.inspectInterval())).start());
         workers.add(reconciler.start());
         workers.add(new CleanupWorker(new CleanupWorker.Deps(lifecycle, Clock.systemUTC(), rc.cleanupInterval())).start());
+    }
+
+    /** The runtime manager's reconciler (null before start); its {@code tick()} runs a pass now. */
+    public Reconciler reconciler() {
+        return reconciler;
     }
 
     /** The runtime manager's database (null before start). */
@@ -357,6 +391,23 @@ public final class Daemon implements AutoCloseable {
 
     private void warnOnce(String message) {
         if (warned.add(message)) LOG.log(Level.WARNING, message);
+    }
+
+    /**
+     * A route's probe going down ({@code probe_failed}) or coming back ({@code probe_recovered}) is a
+     * health event of its runtime, when the route has a container.
+     */
+    private void recordProbe(StatusChange c) {
+        boolean failed = c.to().isDown() && !c.from().isDown();
+        boolean recovered = c.from().isDown() && c.to() == HealthStatus.HEALTHY;
+        if (!failed && !recovered || lifecycle.spec(c.route()).isEmpty()) return;
+        try {
+            String cid = store.record(c.route()).map(RuntimeRecord::containerId).orElse("");
+            lifecycle.recordHealth(c.route(), cid, failed ? new HealthDetails.ProbeFailed(c.detail()) : new HealthDetails.ProbeRecovered());
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "route {0}: health event {1} not recorded: {2}", c.route(), failed ? "probe_failed" : "probe_recovered",
+                    e.getMessage());
+        }
     }
 
     /** A route's health monitor (unless disabled); a sleeping route's monitor reports napping and wakes nothing. */

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.dormouse.core.spi.OpSource;
 import dev.dormouse.provider.docker.testkit.TestDocker;
+import dev.dormouse.rtmanager.HealthEvent;
+import dev.dormouse.rtmanager.HealthEventType;
 import dev.dormouse.rtmanager.OpKind;
 import dev.dormouse.rtmanager.Operation;
 import dev.dormouse.rtmanager.Outcome;
@@ -18,6 +20,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -74,5 +78,88 @@ class RuntimeManagerIT {
         assertEquals(RuntimeStatus.RUNNING, awake.status());
         assertTrue(awake.lastOpAt().isPresent() && awake.startedAt().isPresent());
         assertEquals("ok", daemon.store().integrityCheck());
+    }
+
+    private static final String FAST_WORKERS = "  docker: [{name: local}]\nruntime: {inspect_interval: 300ms, reconcile_interval: 1h}\n";
+
+    /** A route to a container that is not an HTTP server: no idle timeout, no health monitor. */
+    private static String plainRoute(String name, int port, String container, String healthcheck) {
+        return "  - name: " + name + "\n    hosts: [" + name + ".test]\n    target: http://127.0.0.1:" + port + "\n    container: " + container
+                + "\n    healthcheck: " + healthcheck + "\n";
+    }
+
+    private List<HealthEvent> healthEvents(String runtime, HealthEventType type) {
+        return daemon.store().healthEvents(Optional.of(runtime), 1000).reversed().stream().filter(e -> e.type() == type).toList();
+    }
+
+    private static int restartCount(HealthEvent e) {
+        Matcher m = Pattern.compile("\"restart_count\":(\\d+)").matcher(e.details());
+        assertTrue(m.find(), e.details());
+        return Integer.parseInt(m.group(1));
+    }
+
+    @Test
+    void aCrashLoopAndAFailingHealthCheckAreInspectUnhealthy() throws Exception {
+        String loop = ServeIT.name("crashloop");
+        TestDocker.run(loop, "--network", "host", "--restart", "always", TestDocker.IMAGE, "sh", "-c", "sleep 1; exit 3");
+        String sick = ServeIT.name("sick");
+        TestDocker.run(sick, "--network", "host", "--health-cmd", "false", "--health-interval", "1s", "--health-retries", "1",
+                TestDocker.IMAGE, "sleep", "600");
+        daemon = ServeIT.start(dir, FAST_WORKERS, plainRoute("loop", TestDocker.freePort(), loop, "{disable: true}")
+                + plainRoute("sick", TestDocker.freePort(), sick, "{disable: true}"));
+
+        ServeIT.await("inspect_unhealthy events with two different restart counts", Duration.ofSeconds(60),
+                () -> healthEvents("loop", HealthEventType.INSPECT_UNHEALTHY).stream().filter(e -> e.details().contains("\"state\":\"running\""))
+                        .map(RuntimeManagerIT::restartCount).distinct().count() >= 2);
+        List<Integer> counts = healthEvents("loop", HealthEventType.INSPECT_UNHEALTHY).stream().filter(e -> e.details().contains("\"state\":\"running\""))
+                .map(RuntimeManagerIT::restartCount).toList();
+        assertTrue(counts.get(0) >= 1, "the first observation only seeds the baseline: " + counts);
+        for (int i = 1; i < counts.size(); i++) assertTrue(counts.get(i) > counts.get(i - 1), "each event is a rise: " + counts);
+        assertTrue(healthEvents("loop", HealthEventType.CONTAINER_EXITED).stream().anyMatch(e -> e.details().contains("\"exit_code\":3")),
+                "the listener saw the exits with their code");
+
+        ServeIT.await("the failing health check reported", Duration.ofSeconds(30),
+                () -> healthEvents("sick", HealthEventType.INSPECT_UNHEALTHY).stream().anyMatch(e -> e.details().contains("\"health\":\"unhealthy\"")));
+        HealthEvent e = healthEvents("sick", HealthEventType.INSPECT_UNHEALTHY).get(0);
+        assertEquals("{\"restart_count\":0,\"state\":\"running\",\"health\":\"unhealthy\"}", e.details());
+        assertEquals(TestDocker.exec("inspect", "-f", "{{.Id}}", sick).strip(), e.containerId());
+    }
+
+    @Test
+    void aContainerRemovedOutsideIsExactlyOneDisappearance() throws Exception {
+        int port = TestDocker.freePort();
+        String c = ServeIT.httpd("gone", port, "here");
+        daemon = ServeIT.start(dir, FAST_WORKERS, ServeIT.route("gone", "gone.test", port, c, "idle_timeout: 1h"));
+        String id = TestDocker.exec("inspect", "-f", "{{.Id}}", c).strip();
+        ServeIT.await("the record knows the container", () -> daemon.store().record("gone").orElseThrow().containerId().equals(id));
+
+        TestDocker.exec("rm", "-f", c);
+        ServeIT.await("container_disappeared", () -> !healthEvents("gone", HealthEventType.CONTAINER_DISAPPEARED).isEmpty());
+        ServeIT.await("the route is missing", () -> daemon.watchers().get("gone").orElseThrow().state() == dev.dormouse.idlewatcher.RouteState.MISSING);
+        daemon.reconciler().tick();
+        daemon.reconciler().tick();
+
+        List<HealthEvent> gone = healthEvents("gone", HealthEventType.CONTAINER_DISAPPEARED);
+        assertEquals(1, gone.size(), "exactly one disappearance: " + gone);
+        assertEquals(id, gone.get(0).containerId());
+        assertEquals(RuntimeStatus.REMOVED, daemon.store().record("gone").orElseThrow().status());
+    }
+
+    @Test
+    void aProbeGoingDownAndComingBackIsOnRecord() throws Exception {
+        int port = TestDocker.freePort();
+        String c = ServeIT.name("probe");
+        TestDocker.run(c, "--network", "host", TestDocker.IMAGE, "sh", "-c",
+                "mkdir -p /www && echo up > /www/index.html && (httpd -f -p 127.0.0.1:" + port + " -h /www & echo $! > /tmp/httpd.pid) && sleep 600");
+        TestDocker.waitForPort(port, Duration.ofSeconds(20));
+        daemon = ServeIT.start(dir, "  docker: [{name: local}]\n", plainRoute("probe", port, c, "{path: /, interval: 200ms, timeout: 1s, retries: 1}"));
+        ServeIT.await("healthy", () -> daemon.monitors().get("probe").orElseThrow().status() == dev.dormouse.health.HealthStatus.HEALTHY);
+
+        TestDocker.exec("exec", c, "sh", "-c", "kill $(cat /tmp/httpd.pid)");
+        ServeIT.await("probe_failed", () -> !healthEvents("probe", HealthEventType.PROBE_FAILED).isEmpty());
+        TestDocker.exec("exec", "-d", c, "httpd", "-f", "-p", "127.0.0.1:" + port, "-h", "/www");
+        ServeIT.await("probe_recovered", () -> !healthEvents("probe", HealthEventType.PROBE_RECOVERED).isEmpty());
+        assertTrue(healthEvents("probe", HealthEventType.PROBE_FAILED).get(0).details().startsWith("{\"message\":"));
+        assertEquals(1, healthEvents("probe", HealthEventType.PROBE_FAILED).size(), "one failure, not one per check");
     }
 }

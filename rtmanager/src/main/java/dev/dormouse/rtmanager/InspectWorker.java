@@ -8,26 +8,30 @@ import dev.dormouse.core.spi.ProviderException;
 import java.lang.System.Logger.Level;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
  * Periodic inspection of running containers ({@code runtime.inspect_interval}). Each pass lists the
- * records with status {@code running}, drops the baselines of runtimes no longer among them (a stopped or
- * removed runtime never carries a stale baseline into its next life), then inspects each container in
- * turn, never in parallel, and records {@code inspect_unhealthy}
+ * records with status {@code running}, drops the baselines of runtimes whose life ended (the record is
+ * gone or removed, refers to another container, or dormouse acted on it since the baseline was taken), so
+ * a stopped and started runtime never carries a stale baseline into its next life, then inspects each
+ * container in turn, never in parallel, and records {@code inspect_unhealthy}
  * ({@code {"restart_count","state","health"}}) when:
  * <ul>
  *   <li>its restart count rose since the previous pass (the first observation only records the baseline),
  *   <li>it is not running, or
  *   <li>its own health check reports {@code unhealthy}.
  * </ul>
+ * A baseline survives the moments a container restarted by its restart policy is down (the record says
+ * stopped between its {@code die} and {@code start} events): a crash loop is exactly what the restart
+ * count is watched for. A count below the baseline (Docker resets it on a manual start) only re-seeds it.
  * A container that is not found is skipped without an event: {@code container_disappeared} comes only
  * from the {@link EventsListener} and the {@link Reconciler}. An inspection that fails is logged and the
  * pass goes on.
@@ -50,8 +54,11 @@ public final class InspectWorker implements AutoCloseable {
 
     private final Deps deps;
     private final Ticker ticker;
-    /** Last seen restart count per runtime; only touched under this object's lock. */
-    private final Map<String, Integer> baselines = new HashMap<>();
+    /** A runtime's last seen restart count, and which life of it that was. */
+    private record Baseline(int restartCount, String containerId, Optional<Instant> lastOpAt) {}
+
+    /** Baselines by runtime; only touched under this object's lock. */
+    private final Map<String, Baseline> baselines = new HashMap<>();
 
     public InspectWorker(Deps deps) {
         this.deps = Objects.requireNonNull(deps, "deps");
@@ -66,9 +73,14 @@ public final class InspectWorker implements AutoCloseable {
 
     /** One pass, on the caller's thread. */
     public synchronized void tick() {
-        List<RuntimeRecord> running = deps.lifecycle().store().records().stream().filter(r -> r.status() == RuntimeStatus.RUNNING).toList();
-        Set<String> ids = running.stream().map(RuntimeRecord::runtimeId).collect(Collectors.toSet());
-        baselines.keySet().retainAll(ids);
+        List<RuntimeRecord> records = deps.lifecycle().store().records();
+        Map<String, RuntimeRecord> byId = records.stream().collect(Collectors.toMap(RuntimeRecord::runtimeId, r -> r));
+        baselines.entrySet().removeIf(b -> {
+            RuntimeRecord r = byId.get(b.getKey());
+            return r == null || r.status() == RuntimeStatus.REMOVED || !r.lastOpAt().equals(b.getValue().lastOpAt())
+                    || !r.containerId().isEmpty() && !b.getValue().containerId().isEmpty() && !r.containerId().equals(b.getValue().containerId());
+        });
+        List<RuntimeRecord> running = records.stream().filter(r -> r.status() == RuntimeStatus.RUNNING).toList();
         for (RuntimeRecord r : running) {
             if (Thread.currentThread().isInterrupted()) return;
             try {
@@ -81,7 +93,9 @@ public final class InspectWorker implements AutoCloseable {
 
     /** The runtimes that have a baseline, for tests. */
     synchronized Map<String, Integer> baselines() {
-        return Map.copyOf(baselines);
+        Map<String, Integer> out = new HashMap<>();
+        baselines.forEach((k, v) -> out.put(k, v.restartCount()));
+        return Map.copyOf(out);
     }
 
     private void inspectOne(RuntimeRecord r) {
@@ -105,14 +119,14 @@ public final class InspectWorker implements AutoCloseable {
             LOG.log(Level.DEBUG, "runtime {0}: inspect skipped: container ''{1}'' missing", r.runtimeId(), r.containerRef());
             return;
         }
-        Integer previous = baselines.put(r.runtimeId(), st.restartCount());
-        boolean restarted = previous != null && st.restartCount() > previous;
+        String cid = st.id().isEmpty() ? r.containerId() : st.id();
+        Baseline previous = baselines.put(r.runtimeId(), new Baseline(st.restartCount(), cid, r.lastOpAt()));
+        boolean restarted = previous != null && st.restartCount() > previous.restartCount();
         boolean notRunning = st.status() != ContainerStatus.RUNNING;
         boolean unhealthy = st.health() == ContainerHealth.UNHEALTHY;
         if (!restarted && !notRunning && !unhealthy) return;
         HealthDetails.InspectUnhealthy d = new HealthDetails.InspectUnhealthy(st.restartCount(), st.status().name().toLowerCase(Locale.ROOT),
                 st.health().name().toLowerCase(Locale.ROOT));
-        String cid = st.id().isEmpty() ? r.containerId() : st.id();
         HealthEvent e = deps.lifecycle().store().appendHealthEvent(r.runtimeId(), cid, d, deps.clock().instant());
         deps.lifecycle().publish(e);
         LOG.log(Level.INFO, "runtime {0}: container ''{1}'' inspect_unhealthy {2}", r.runtimeId(), r.containerRef(), d.json());

@@ -85,14 +85,37 @@ class InspectWorkerTest {
         docker.box("app").restartCount = 2;
         worker.tick();
         assertEquals(Map.of("app", 2, "db", 0), worker.baselines());
+        clock.advance(Duration.ofSeconds(30));
         lifecycle.perform("app", OpKind.STOP, OpSource.IDLE_TIMEOUT);
         worker.tick();
         assertEquals(Map.of("db", 0), worker.baselines());
         docker.box("app").restartCount = 9;
+        clock.advance(Duration.ofSeconds(30));
         lifecycle.perform("app", OpKind.START, OpSource.WAKE_REQUEST);
         worker.tick();
         assertEquals(List.of(), events(), "a new life starts a new baseline: 2 -> 9 across a stop is no event");
         assertEquals(Map.of("app", 9, "db", 0), worker.baselines());
+    }
+
+    @Test
+    void aCrashLoopKeepsItsBaselineWhileTheContainerIsBetweenRestarts() {
+        docker.box("app").restartCount = 1;
+        worker.tick();
+        // The restart policy's back-off: the die event made the record stopped; dormouse did nothing.
+        clock.advance(Duration.ofSeconds(30));
+        store.observe("app", RecordUpdate.observed(RuntimeStatus.STOPPED, "id-app"), clock.instant(), java.util.EnumSet.allOf(RuntimeStatus.class),
+                "", false, Optional.empty());
+        worker.tick();
+        assertEquals(Map.of("app", 1, "db", 0), worker.baselines(), "not running now, but the same life");
+        docker.box("app").restartCount = 3;
+        store.observe("app", RecordUpdate.observed(RuntimeStatus.RUNNING, "id-app"), clock.instant(), java.util.EnumSet.allOf(RuntimeStatus.class),
+                "", false, Optional.empty());
+        worker.tick();
+        assertEquals(List.of("app inspect_unhealthy {\"restart_count\":3,\"state\":\"running\",\"health\":\"none\"}"), events());
+        docker.box("app").restartCount = 0;
+        worker.tick();
+        assertEquals(1, events().size(), "a count reset by a manual start only re-seeds the baseline");
+        assertEquals(Map.of("app", 0, "db", 0), worker.baselines());
     }
 
     @Test
