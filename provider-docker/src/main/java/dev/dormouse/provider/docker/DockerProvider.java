@@ -200,22 +200,41 @@ final class DockerProvider implements Provider {
 
     @Override
     public AutoCloseable subscribe(Consumer<ContainerEvent> listener) {
-        EventStream s = new EventStream(listener);
-        s.thread = Thread.ofVirtual().name("docker-events-" + config.name()).start(s::loop);
-        return s;
+        java.util.Objects.requireNonNull(listener, "listener");
+        synchronized (listeners) {
+            listeners.add(listener);
+            if (stream == null) {
+                EventStream s = new EventStream();
+                s.thread = Thread.ofVirtual().name("docker-events-" + config.name()).start(s::loop);
+                stream = s;
+            }
+        }
+        return () -> {
+            EventStream last = null;
+            synchronized (listeners) {
+                if (listeners.remove(listener) && listeners.isEmpty()) {
+                    last = stream;
+                    stream = null;
+                }
+            }
+            if (last != null) last.close();
+        };
     }
 
-    /** One event subscription: reconnects forever, replays what it missed with {@code since}, then asks for a resync. */
+    /** Every subscriber of this provider; they share one event stream, open while there is any. */
+    private final List<Consumer<ContainerEvent>> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** The shared stream; guarded by {@code listeners}. */
+    private EventStream stream;
+
+    /**
+     * The provider's one event stream, fanned out to every subscriber in order: reconnects forever,
+     * replays what it missed with {@code since}, then asks for a resync.
+     */
     private final class EventStream implements AutoCloseable {
-        private final Consumer<ContainerEvent> listener;
         private volatile boolean closed;
         private volatile ResultCallback.Adapter<Event> current;
         private volatile long lastEventSeconds;
         private Thread thread;
-
-        EventStream(Consumer<ContainerEvent> listener) {
-            this.listener = listener;
-        }
 
         void loop() {
             boolean reconnect = false;
@@ -285,10 +304,13 @@ final class DockerProvider implements Provider {
         }
 
         private void deliver(ContainerEvent ev) {
-            try {
-                listener.accept(ev);
-            } catch (RuntimeException ex) {
-                LOG.log(Level.WARNING, "docker " + config.name() + ": event listener failed on " + ev.action() + " of " + ev.containerName(), ex);
+            if (closed) return;
+            for (Consumer<ContainerEvent> listener : listeners) {
+                try {
+                    listener.accept(ev);
+                } catch (RuntimeException ex) {
+                    LOG.log(Level.WARNING, "docker " + config.name() + ": event listener failed on " + ev.action() + " of " + ev.containerName(), ex);
+                }
             }
         }
 
@@ -318,6 +340,13 @@ final class DockerProvider implements Provider {
 
     @Override
     public void close() {
+        EventStream s;
+        synchronized (listeners) {
+            s = stream;
+            stream = null;
+            listeners.clear();
+        }
+        if (s != null) s.close();
         try {
             ops.close();
             events.close();

@@ -148,6 +148,31 @@ class DockerProviderIT {
     }
 
     @Test
+    void subscribersShareOneStreamAndEachGetsEveryEventUntilItLeaves() throws Exception {
+        List<ContainerEvent> first = new CopyOnWriteArrayList<>();
+        List<ContainerEvent> second = new CopyOnWriteArrayList<>();
+        AutoCloseable a = docker.subscribe(first::add);
+        try (AutoCloseable b = docker.subscribe(second::add)) {
+            String warm = sleeper("dm-pit-share-warm");
+            await("both live", () -> first.stream().anyMatch(e -> e.containerName().equals(warm))
+                    && second.stream().anyMatch(e -> e.containerName().equals(warm)));
+            a.close();
+            a.close(); // closing twice is harmless
+            int firstBefore = first.size();
+            String c = sleeper("dm-pit-share");
+            await("the remaining subscriber still hears", () -> second.stream().anyMatch(e -> e.action() == ContainerEvent.Action.START
+                    && e.containerName().equals(c)));
+            assertEquals(firstBefore, first.size(), "a closed subscription hears nothing more");
+        }
+        // The last one left closed the stream; a new subscriber opens it again.
+        List<ContainerEvent> third = new CopyOnWriteArrayList<>();
+        try (AutoCloseable c = docker.subscribe(third::add)) {
+            String again = sleeper("dm-pit-share-again");
+            await("a fresh stream", () -> third.stream().anyMatch(e -> e.containerName().equals(again)));
+        }
+    }
+
+    @Test
     void containerHealthIsReported() {
         String c = sleeper("dm-pit-health", "--health-cmd", "test -f /tmp/ok", "--health-interval", "1s", "--health-retries", "1");
         assertTrue(docker.inspect(c).health() != ContainerHealth.NONE);
