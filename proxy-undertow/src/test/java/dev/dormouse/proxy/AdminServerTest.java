@@ -201,6 +201,39 @@ class AdminServerTest {
     }
 
     @Test
+    void aNonLoopbackListenerIsWarnedAbout() throws Exception {
+        List<String> warnings = new CopyOnWriteArrayList<>();
+        java.util.logging.Logger jul = java.util.logging.Logger.getLogger("dev.dormouse.proxy.admin");
+        java.util.logging.Handler h = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                if (r.getLevel().intValue() >= java.util.logging.Level.WARNING.intValue()) {
+                    warnings.add(new java.util.logging.SimpleFormatter().formatMessage(r));
+                }
+            }
+
+            @Override
+            public void flush() {}
+
+            @Override
+            public void close() {}
+        };
+        jul.addHandler(h);
+        try {
+            start();
+            assertEquals(List.of(), warnings, "127.0.0.1 is loopback");
+            server.close();
+            server = new AdminServer(new AdminServer.Deps("0.0.0.0:0", "9.9.9", AdminToken.of(TOKEN), backend, events));
+            server.start();
+            assertEquals(1, warnings.size(), warnings.toString());
+            assertTrue(warnings.get(0).contains("0.0.0.0:0") && warnings.get(0).contains("not a loopback address"), warnings.get(0));
+            assertFalse(warnings.get(0).contains(TOKEN));
+        } finally {
+            jul.removeHandler(h);
+        }
+    }
+
+    @Test
     void everyOtherPathNeedsTheToken() throws Exception {
         start();
         for (String path : List.of("/api/v1/routes", "/api/v1/runtimes", "/metrics", "/api/v1/events", "/nope")) {
