@@ -34,6 +34,7 @@ import dev.dormouse.rtmanager.OpKind;
 import dev.dormouse.rtmanager.RuntimeSpec;
 import dev.dormouse.rtmanager.RuntimeStore;
 import dev.dormouse.idlewatcher.RouteState;
+import dev.dormouse.proxy.AdminBackend;
 import dev.dormouse.proxy.AdminEvents;
 import dev.dormouse.proxy.AdminServer;
 import dev.dormouse.proxy.AdminToken;
@@ -94,7 +95,6 @@ public final class Daemon implements AutoCloseable {
     private final AtomicLong rebuilds = new AtomicLong();
     private final AtomicLong reloads = new AtomicLong();
     private volatile Optional<String> lastReloadError = Optional.empty();
-    static final String NOT_FROM_FILE = "the config was not read from a file";
 
     public Daemon(DormouseConfig config) {
         this.config = config;
@@ -275,21 +275,19 @@ public final class Daemon implements AutoCloseable {
      * @return whether the new config is in use
      */
     public boolean reload(String why) {
-        return reloadChecked(why).isEmpty();
+        return reloadChecked(why) instanceof AdminBackend.Reload.Done;
     }
 
     /**
-     * Like {@link #reload}, but says why a reload was refused: the first problem of an invalid file (with
-     * file:line:column), or why there is nothing to reload.
-     *
-     * @return empty when the new config is in use
+     * Like {@link #reload}, but says how it ended: the route count, the first problem of an invalid file
+     * (with file:line:column), or why there is nothing to reload.
      */
-    Optional<String> reloadChecked(String why) {
+    AdminBackend.Reload reloadChecked(String why) {
         synchronized (applyLock) {
-            if (closed) return Optional.of("dormouse is shutting down");
+            if (closed) return new AdminBackend.Reload.Unavailable("dormouse is shutting down");
             if (config.source() == null) {
                 LOG.log(Level.WARNING, "config reload ({0}): the config was not read from a file", why);
-                return Optional.of(NOT_FROM_FILE);
+                return new AdminBackend.Reload.Unavailable("the config was not read from a file");
             }
             DormouseConfig next;
             try {
@@ -302,7 +300,7 @@ public final class Daemon implements AutoCloseable {
                 lastReloadError = Optional.of(e.problems().get(0).toString()
                         + (e.problems().size() > 1 ? " (and " + (e.problems().size() - 1) + " more)" : ""));
                 if (fileWatcher != null) fileWatcher.loaded();
-                return lastReloadError;
+                return new AdminBackend.Reload.Refused(lastReloadError.get());
             }
             DormouseConfig before = config;
             restartNeeded("server", before.server(), next.server());
@@ -316,7 +314,7 @@ public final class Daemon implements AutoCloseable {
             apply(merge(next), "config reload (" + why + ")");
             reloads.incrementAndGet();
             lastReloadError = Optional.empty();
-            return Optional.empty();
+            return new AdminBackend.Reload.Done(routes.size());
         }
     }
 
@@ -455,10 +453,6 @@ public final class Daemon implements AutoCloseable {
     /** The TTL cleanup worker (null before start). */
     CleanupWorker cleanup() {
         return cleanup;
-    }
-
-    LifecycleService lifecycle() {
-        return lifecycle;
     }
 
     public int httpPort() {

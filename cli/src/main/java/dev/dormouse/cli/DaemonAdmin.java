@@ -61,10 +61,7 @@ final class DaemonAdmin implements AdminBackend {
 
     @Override
     public Reload reload() {
-        Optional<String> refused = daemon.reloadChecked("admin api");
-        if (refused.isEmpty()) return new Reload.Done(daemon.routes().size());
-        if (refused.get().equals(Daemon.NOT_FROM_FILE)) return new Reload.Unavailable(refused.get());
-        return new Reload.Refused(refused.get());
+        return daemon.reloadChecked("admin api");
     }
 
     /** No metrics registry yet: an empty exposition, which Prometheus accepts. */

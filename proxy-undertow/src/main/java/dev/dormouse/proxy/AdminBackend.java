@@ -12,8 +12,9 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * What the admin API reads and does, implemented by the daemon. The server calls every method on a virtual
- * thread, never on an I/O thread, so implementations may block (SQLite, providers).
+ * What the admin API reads and does, implemented by the daemon. The server calls these methods on virtual
+ * threads, so they may block (SQLite, providers); only {@link #routes()} is also read on an I/O thread and
+ * must answer from memory.
  */
 public interface AdminBackend {
     /** The routes in use, in config order (file routes, then label routes). */
