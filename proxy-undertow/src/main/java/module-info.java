@@ -1,6 +1,13 @@
-/** The Undertow HTTP reverse proxy: host routing, upstream pools, loading page, held requests and wake events over SSE. */
+/**
+ * The Undertow HTTP reverse proxy (host routing, upstream pools, loading page, held requests, wake events
+ * over SSE), the TCP/UDP stream proxy, and the admin API server.
+ */
 module dev.dormouse.proxy {
     requires transitive dev.dormouse.idlewatcher;
+    // The admin API's backend speaks in runtime-manager records and health snapshots.
+    requires transitive dev.dormouse.health;
+    requires transitive dev.dormouse.rtmanager;
+    requires com.fasterxml.jackson.databind;
     requires undertow.core;
     requires xnio.api;
     // Undertow and XNIO are automatic modules; these explicit modules are what they load at run time.

@@ -39,6 +39,10 @@ import dev.dormouse.rtmanager.RuntimeConflictException;
 import dev.dormouse.rtmanager.RuntimeSpec;
 import dev.dormouse.rtmanager.RuntimeStore;
 import dev.dormouse.idlewatcher.RouteState;
+import dev.dormouse.proxy.AdminBackend;
+import dev.dormouse.proxy.AdminEvents;
+import dev.dormouse.proxy.AdminServer;
+import dev.dormouse.proxy.AdminToken;
 import dev.dormouse.proxy.HttpProxy;
 import dev.dormouse.proxy.ProxyRoute;
 import dev.dormouse.proxy.ProxySettings;
@@ -79,6 +83,11 @@ public final class Daemon implements AutoCloseable {
     private HttpProxy proxy;
     private StreamProxy streams;
     private HealthMonitors monitors;
+    private CleanupWorker cleanup;
+    private AdminEvents adminEvents;
+    /** The admin event hub's subscriptions to the runtime manager and the health monitors. */
+    private final List<AutoCloseable> adminSubscriptions = new ArrayList<>();
+    private AdminServer admin;
     private boolean closed;
     /** The config's routes plus those declared by container labels; swapped whole. */
     private volatile List<RouteConfig> routes = List.of();
@@ -150,6 +159,7 @@ public final class Daemon implements AutoCloseable {
             for (RouteConfig r : routes) addMonitor(r);
             monitors.start();
             followLabels();
+            startAdmin();
             if (config.source() != null && Files.isRegularFile(config.source())) {
                 fileWatcher = new ConfigFileWatcher(new ConfigFileWatcher.Deps(config.source(), FILE_QUIET, () -> reload("file changed")));
                 fileWatcher.start();
@@ -222,7 +232,27 @@ public final class Daemon implements AutoCloseable {
         for (Map.Entry<String, Provider> e : providers.entrySet()) workers.add(e.getValue().subscribe(events.forProvider(e.getKey())));
         workers.add(new InspectWorker(new InspectWorker.Deps(lifecycle, Clock.systemUTC(), rc.inspectInterval())).start());
         workers.add(reconciler.start());
-        workers.add(new CleanupWorker(new CleanupWorker.Deps(lifecycle, Clock.systemUTC(), rc.cleanupInterval())).start());
+        cleanup = new CleanupWorker(new CleanupWorker.Deps(lifecycle, Clock.systemUTC(), rc.cleanupInterval()));
+        workers.add(cleanup.start());
+    }
+
+    /**
+     * The admin API on {@code server.admin} (unless it is empty), with the token from (or new in)
+     * {@code <data_dir>/admin.token} and an event hub fed by the watchers, the monitors and the runtime manager.
+     */
+    private void startAdmin() {
+        String listen = config.server().admin();
+        if (listen.isEmpty()) {
+            LOG.log(Level.INFO, "admin api disabled");
+            return;
+        }
+        AdminToken token = AdminToken.loadOrCreate(config.server().dataDir());
+        adminEvents = new AdminEvents();
+        adminSubscriptions.add(lifecycle.subscribe(adminEvents::runtime));
+        adminSubscriptions.add(monitors.subscribe(adminEvents::health));
+        adminEvents.follow(watchers.all());
+        admin = new AdminServer(new AdminServer.Deps(listen, Main.version(), token, new DaemonAdmin(this), adminEvents));
+        admin.start();
     }
 
     /** The runtime manager's reconciler (null before start); its {@code tick()} runs a pass now. */
@@ -279,11 +309,19 @@ public final class Daemon implements AutoCloseable {
      * @return whether the new config is in use
      */
     public boolean reload(String why) {
+        return reloadChecked(why) instanceof AdminBackend.Reload.Done;
+    }
+
+    /**
+     * Like {@link #reload}, but says how it ended: the route count, the first problem of an invalid file
+     * (with file:line:column), or why there is nothing to reload.
+     */
+    AdminBackend.Reload reloadChecked(String why) {
         synchronized (applyLock) {
-            if (closed) return false;
+            if (closed) return new AdminBackend.Reload.Unavailable("dormouse is shutting down");
             if (config.source() == null) {
                 LOG.log(Level.WARNING, "config reload ({0}): the config was not read from a file", why);
-                return false;
+                return new AdminBackend.Reload.Unavailable("the config was not read from a file");
             }
             DormouseConfig next;
             try {
@@ -296,7 +334,7 @@ public final class Daemon implements AutoCloseable {
                 lastReloadError = Optional.of(e.problems().get(0).toString()
                         + (e.problems().size() > 1 ? " (and " + (e.problems().size() - 1) + " more)" : ""));
                 if (fileWatcher != null) fileWatcher.loaded();
-                return false;
+                return new AdminBackend.Reload.Refused(lastReloadError.get());
             }
             DormouseConfig before = config;
             restartNeeded("server", before.server(), next.server());
@@ -310,7 +348,7 @@ public final class Daemon implements AutoCloseable {
             apply(merge(next), "config reload (" + why + ")");
             reloads.incrementAndGet();
             lastReloadError = Optional.empty();
-            return true;
+            return new AdminBackend.Reload.Done(routes.size());
         }
     }
 
@@ -338,6 +376,7 @@ public final class Daemon implements AutoCloseable {
             lifecycle.register(runtimes(fresh));
             lifecycle.unregister(old.keySet());
             watchers.update(next);
+            if (adminEvents != null) adminEvents.follow(watchers.all());
             List<ProxyRoute> pr = proxyRoutes(next);
             proxy.update(pr);
             streams.update(pr);
@@ -457,6 +496,16 @@ public final class Daemon implements AutoCloseable {
         return lastReloadError;
     }
 
+    /** The admin API's bound port, -1 before start or when disabled. */
+    public int adminPort() {
+        return admin == null ? -1 : admin.port();
+    }
+
+    /** The TTL cleanup worker (null before start). */
+    CleanupWorker cleanup() {
+        return cleanup;
+    }
+
     public int httpPort() {
         return proxy == null ? -1 : proxy.httpPort();
     }
@@ -480,6 +529,15 @@ public final class Daemon implements AutoCloseable {
             if (closed) return;
             closed = true;
         }
+        if (admin != null) admin.close();
+        for (AutoCloseable a : adminSubscriptions) {
+            try {
+                a.close();
+            } catch (Exception e) {
+                LOG.log(Level.WARNING, "close admin events: {0}", e.getMessage());
+            }
+        }
+        if (adminEvents != null) adminEvents.close();
         if (fileWatcher != null) fileWatcher.close();
         for (AutoCloseable a : labelSubscriptions) {
             try {

@@ -3,7 +3,7 @@ package dev.dormouse.proxy;
 import dev.dormouse.core.DormouseException;
 
 /** The proxy cannot do what it was asked, e.g. its listener address is taken. */
-public final class ProxyException extends DormouseException {
+public class ProxyException extends DormouseException {
     public ProxyException(String message, Throwable cause) {
         super(message, cause);
     }

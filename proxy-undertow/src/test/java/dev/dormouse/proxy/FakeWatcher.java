@@ -90,8 +90,12 @@ final class FakeWatcher implements IdleWatcher {
         return wake.copy();
     }
 
+    /** When set, {@link #sleep} fails with it, as a provider error would. */
+    volatile RuntimeException sleepFailure;
+
     @Override
     public CompletableFuture<Void> sleep(OpSource source) {
+        if (sleepFailure != null) return CompletableFuture.failedFuture(sleepFailure);
         state = RouteState.NAPPING;
         return CompletableFuture.completedFuture(null);
     }

@@ -1,0 +1,72 @@
+package dev.dormouse.cli;
+
+import dev.dormouse.core.RouteConfig;
+import dev.dormouse.health.HealthMonitor;
+import dev.dormouse.idlewatcher.IdleWatcher;
+import dev.dormouse.proxy.AdminBackend;
+import dev.dormouse.rtmanager.HealthEvent;
+import dev.dormouse.rtmanager.Operation;
+import dev.dormouse.rtmanager.RuntimeRecord;
+import java.io.OutputStream;
+import java.util.List;
+import java.util.Optional;
+
+/** The daemon as the admin API sees it. */
+final class DaemonAdmin implements AdminBackend {
+    private final Daemon daemon;
+
+    DaemonAdmin(Daemon daemon) {
+        this.daemon = daemon;
+    }
+
+    @Override
+    public List<RouteConfig> routes() {
+        return daemon.routes();
+    }
+
+    @Override
+    public Optional<IdleWatcher> watcher(String route) {
+        return daemon.watchers().get(route);
+    }
+
+    @Override
+    public Optional<HealthMonitor.Snapshot> health(String route) {
+        return daemon.monitors().get(route).map(HealthMonitor::snapshot);
+    }
+
+    @Override
+    public List<RuntimeRecord> runtimes() {
+        return daemon.store().records();
+    }
+
+    @Override
+    public List<Operation> operations(Optional<String> runtime, int limit) {
+        return daemon.store().operations(runtime, limit);
+    }
+
+    @Override
+    public List<HealthEvent> healthEvents(Optional<String> runtime, int limit) {
+        return daemon.store().healthEvents(runtime, limit);
+    }
+
+    @Override
+    public List<RuntimeRecord> cleanupPlan() {
+        return daemon.cleanup().plan();
+    }
+
+    @Override
+    public List<Operation> cleanup() {
+        return daemon.cleanup().tick();
+    }
+
+    @Override
+    public Reload reload() {
+        return daemon.reloadChecked("admin api");
+    }
+
+    /** No metrics registry yet: an empty exposition, which Prometheus accepts. */
+    @Override
+    public void writeMetrics(OutputStream out) {
+        // The metrics registry plugs in here.
+    }
+}
