@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
  * {@code dormouse}: the entry point. Exit codes: 0 success, 1 failure (with a one-line reason), 2 bad usage,
  * 3 daemon not reachable, 4 admin token missing or refused.
  */
-@Command(name = "dormouse", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
+@Command(name = "dormouse", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT, versionProvider = Main.VersionProvider.class,
         description = "A reverse proxy that lets idle services sleep and wakes them on the next request.",
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:success", "1:the daemon refused or the action failed", "2:usage error",

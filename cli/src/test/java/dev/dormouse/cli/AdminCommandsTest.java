@@ -147,6 +147,18 @@ class AdminCommandsTest {
         assertOneLineError(badUrl, 2, "--admin: expected http://HOST:PORT or HOST:PORT, got 'ftp://x'");
     }
 
+    @Test
+    void everyCommandHasHelp() {
+        Result r = run("wake", "--help");
+        assertEquals(0, r.code(), r.toString());
+        assertTrue(r.out().startsWith("Usage: dormouse wake "), r.out());
+        for (String option : List.of("--timeout", "--admin", "--token-file", "--config", "--json", "DORMOUSE_ADMIN")) {
+            assertTrue(r.out().contains(option), option + " missing from: " + r.out());
+        }
+        Result top = run("--help");
+        assertTrue(top.out().contains("3   the daemon is not reachable"), top.out());
+    }
+
     // ------------------------------------------------------------------ failures and exit codes
 
     @Test
