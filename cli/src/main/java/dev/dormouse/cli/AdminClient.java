@@ -20,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Locale;
 
 /**
  * The admin API as the CLI sees it (docs/admin-api.md): requests with the bearer token, answers as JSON
@@ -161,14 +162,16 @@ final class AdminClient implements AutoCloseable {
                 + "); is `dormouse serve` running?", e);
     }
 
-    private static String reason(IOException e) {
+    static String reason(IOException e) {
         if (e instanceof HttpConnectTimeoutException) return "no connection within " + CONNECT_TIMEOUT.toSeconds() + "s";
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof UnresolvedAddressException || t instanceof UnknownHostException) return "unknown host";
+        }
+        for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof ConnectException) {
                 for (Throwable c = t; c != null; c = c.getCause()) {
                     String m = c.getMessage();
-                    if (m != null && !m.isBlank()) return m.toLowerCase(java.util.Locale.ROOT).contains("refused") ? "connection refused" : m;
+                    if (m != null && !m.isBlank()) return m.toLowerCase(Locale.ROOT).contains("refused") ? "connection refused" : m;
                 }
                 return "connection refused";
             }

@@ -8,6 +8,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -77,7 +78,7 @@ final class EventsCommand extends AdminCommand {
                     Output.jsonLine(out, line);
                     continue;
                 }
-                EventLines l = data == null ? new EventLines(java.util.Optional.empty(), "", e.type(), e.data()) : EventLines.of(e.type(), data);
+                EventLines l = data == null ? new EventLines(Optional.empty(), "", e.type(), e.data()) : EventLines.of(e.type(), data);
                 out.printf("%s  %-16s %-24s %s%n", times.timeOfDay(l.time().orElseGet(() -> env().clock().instant())),
                         l.route().isEmpty() ? "-" : l.route(), l.what(), Output.oneLine(l.detail()));
                 out.flush();

@@ -45,6 +45,18 @@ class AdminOptionsTest {
     }
 
     @Test
+    void unreachableReasonsAreShort() {
+        java.net.ConnectException refused = new java.net.ConnectException();
+        refused.initCause(new java.net.ConnectException("Connection refused"));
+        assertEquals("connection refused", AdminClient.reason(refused));
+        java.net.ConnectException unresolved = new java.net.ConnectException();
+        unresolved.initCause(new java.nio.channels.UnresolvedAddressException());
+        assertEquals("unknown host", AdminClient.reason(unresolved));
+        assertEquals("no connection within 2s", AdminClient.reason(new java.net.http.HttpConnectTimeoutException("HTTP connect timed out")));
+        assertEquals("connection reset", AdminClient.reason(new java.io.IOException("connection reset")));
+    }
+
+    @Test
     void wakeWaitsForTheRoutesWakeTimeoutPlusAMargin() {
         DormouseConfig cfg = ConfigLoader.parse(new StringReader("""
                 providers:
