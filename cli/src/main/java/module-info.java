@@ -6,7 +6,9 @@ module dev.dormouse.cli {
     requires dev.dormouse.proxy;
     requires dev.dormouse.rtmanager;
     requires dev.dormouse.watcher;
+    requires com.fasterxml.jackson.databind;
     requires info.picocli;
+    requires java.net.http;
     requires java.logging;
     requires jdk.unsupported;
 

@@ -7,31 +7,61 @@ import java.util.Properties;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** {@code dormouse}: the entry point. Exit codes: 0 success, 1 failure (with a one-line reason), 2 bad usage. */
-@Command(name = "dormouse", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
+/**
+ * {@code dormouse}: the entry point. Exit codes: 0 success, 1 failure (with a one-line reason), 2 bad usage,
+ * 3 daemon not reachable, 4 admin token missing or refused.
+ */
+@Command(name = "dormouse", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT, versionProvider = Main.VersionProvider.class,
         description = "A reverse proxy that lets idle services sleep and wakes them on the next request.",
-        subcommands = {ServeCommand.class, ValidateCommand.class, VersionCommand.class, CommandLine.HelpCommand.class})
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:success", "1:the daemon refused or the action failed", "2:usage error",
+                "3:the daemon is not reachable", "4:the admin token is missing or was refused"},
+        subcommands = {ServeCommand.class, ValidateCommand.class, RoutesCommand.class, WakeCommand.class,
+                SleepCommand.class, RuntimesCommand.class, OpsCommand.class, EventsCommand.class,
+                CleanupCommand.class, ReloadCommand.class, VersionCommand.class, CompletionCommand.class,
+                CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
+
+    private final CliEnv env;
+
+    Main(CliEnv env) {
+        this.env = env;
+    }
+
+    CliEnv env() {
+        return env;
+    }
 
     public static void main(String[] args) {
         System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
     }
 
     static int run(String[] args, PrintWriter out, PrintWriter err) {
-        CommandLine cli = new CommandLine(new Main());
+        return run(args, out, err, CliEnv.system());
+    }
+
+    static int run(String[] args, PrintWriter out, PrintWriter err, CliEnv env) {
+        CommandLine cli = new CommandLine(new Main(env));
         cli.setOut(out);
         cli.setErr(err);
         cli.setParameterExceptionHandler((ex, a) -> {
-            err.println("dormouse: " + ex.getMessage());
-            err.println("Try 'dormouse " + (ex.getCommandLine().getCommandName().equals("dormouse") ? "" : ex.getCommandLine().getCommandName() + " ")
-                    + "--help' for usage.");
-            return 2;
+            String command = ex.getCommandLine().getCommandName().equals("dormouse") ? "" : ex.getCommandLine().getCommandName() + " ";
+            err.println("dormouse: " + Output.oneLine(ex.getMessage()) + " (see 'dormouse " + command + "--help')");
+            err.flush();
+            return CliException.USAGE;
         });
         cli.setExecutionExceptionHandler((ex, c, r) -> {
-            err.println("dormouse " + c.getCommandName() + ": " + (ex.getMessage() == null ? ex.toString() : ex.getMessage()));
-            return 1;
+            out.flush();
+            if (ex instanceof CliException e) {
+                err.println("dormouse: " + Output.oneLine(e.getMessage()));
+                err.flush();
+                return e.exitCode();
+            }
+            err.println("dormouse " + c.getCommandName() + ": " + Output.oneLine(ex.getMessage() == null ? ex.toString() : ex.getMessage()));
+            err.flush();
+            return CliException.FAILED;
         });
         return cli.execute(args);
     }
