@@ -20,8 +20,10 @@ import java.util.stream.Stream;
 
 /**
  * Makes the AOT cache (JEP 483/514) of an assembled dormouse: one training run of {@code bin/dormouse serve}
- * through the launcher and the bundled runtime, with an HTTP route and a TCP route that both carry traffic,
- * ended by SIGTERM as systemd would; then the cache is assembled from what that run recorded.
+ * through the launcher and the bundled runtime, with an HTTP route and a TCP route that both carry traffic
+ * and a Docker provider (labels on) whose engine is absent, so that the Docker client's classes are in the
+ * cache without the build touching any engine; ended by SIGTERM as systemd would. Then the cache is
+ * assembled from what that run recorded.
  *
  * <p>Run at package time with the building JDK: {@code java AotTraining.java <dormouse home> <log file>}.
  * The launcher passes the flags given here through DORMOUSE_JAVA_OPTS, so training and use share every
@@ -61,6 +63,8 @@ public final class AotTraining {
             Path config = work.resolve("dormouse.yml");
             Files.writeString(config, """
                     server: {http: "127.0.0.1:%d", admin: "127.0.0.1:%d", data_dir: "%s"}
+                    providers:
+                      docker: [{name: local, host: "unix://%6$s/no-docker.sock", labels: true}]
                     defaults:
                       healthcheck: {interval: 1h}
                     routes:
@@ -70,7 +74,7 @@ public final class AotTraining {
                       - name: stream
                         listen: tcp://127.0.0.1:%d
                         target: tcp://127.0.0.1:%4$d
-                    """.formatted(http, admin, work.resolve("data"), upstream.getAddress().getPort(), tcp));
+                    """.formatted(http, admin, work.resolve("data"), upstream.getAddress().getPort(), tcp, work));
 
             Process serve = launch(launcher, log, "-XX:AOTMode=record -XX:AOTConfiguration=" + recorded,
                     "serve", "--config", config.toString());
