@@ -13,3 +13,7 @@ if ! "${JAVA_HOME:-/nonexistent}/bin/javac" -version >/dev/null 2>&1; then
   echo "dormouse: needs a JDK 21 or newer: install one or set JAVA_HOME (or DORMOUSE_JDK)" >&2
   exit 1
 fi
+# The tarball's bundled runtime and AOT cache are made from the building JDK, so dist needs JDK 25.
+if [ "$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$JAVA_HOME/release" 2>/dev/null || echo 0)" -lt 25 ]; then
+  echo "dormouse: $JAVA_HOME is older than JDK 25: the modules build, but the tarball (dist) needs JDK 25 (set DORMOUSE_JDK)" >&2
+fi

@@ -10,7 +10,7 @@ bash scripts/test-engine.sh
 ./mvnw -B -ntp -q package -DskipTests
 version=$(sed -n 's|.*<version>\(.*\)</version>.*|\1|p' pom.xml | head -1)
 rm -rf target/run && mkdir -p target/run
-tar -xzf "dist/target/dormouse-$version.tar.gz" -C target/run
+tar -xzf "dist/target/dormouse-$version-linux-x64.tar.gz" -C target/run
 
 if ! docker inspect whoami >/dev/null 2>&1; then
   docker run -d --name whoami --network host --label dev.dormouse.example=1 dormouse-test/busybox:latest sh -c \

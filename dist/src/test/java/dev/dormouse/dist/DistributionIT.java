@@ -1,8 +1,10 @@
 package dev.dormouse.dist;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.dormouse.provider.docker.testkit.TestDocker;
@@ -18,29 +20,47 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.nio.file.attribute.FileTime;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The assembled tarball, unpacked and run as a user would: bin/dormouse on the module path. */
+/**
+ * The assembled tarball, unpacked and run as a user would: bin/dormouse on the module path, with the bundled
+ * runtime and its AOT cache, in an environment that has no other Java.
+ */
 class DistributionIT {
     @TempDir
     static Path home;
+    static Path install;
     static Path bin;
+    /** A PATH with the few tools the launcher and a shell need, and no java. */
+    static Path tools;
     private final List<Process> started = new ArrayList<>();
 
     @BeforeAll
     static void unpack() throws Exception {
         Path tarball = Path.of(System.getProperty("dormouse.tarball"));
         assertTrue(Files.exists(tarball), "no tarball at " + tarball);
+        assertTrue(tarball.getFileName().toString().endsWith("-linux-x64.tar.gz"), tarball.toString());
         Process tar = new ProcessBuilder("tar", "-xzf", tarball.toString(), "-C", home.toString()).inheritIO().start();
         assertEquals(0, tar.waitFor());
-        bin = home.resolve("dormouse-" + System.getProperty("dormouse.version")).resolve("bin/dormouse");
+        install = home.resolve("dormouse-" + System.getProperty("dormouse.version"));
+        bin = install.resolve("bin/dormouse");
         assertTrue(Files.isExecutable(bin), bin + " is not executable");
+        tools = Files.createDirectories(home.resolve("tools"));
+        for (String tool : List.of("sh", "sed", "readlink", "dirname", "kill", "cat")) {
+            Path found = Stream.of("/usr/bin", "/bin").map(d -> Path.of(d, tool)).filter(Files::isExecutable).findFirst()
+                    .orElseThrow(() -> new AssertionError("no " + tool + " in /usr/bin or /bin"));
+            Files.copy(found, tools.resolve(tool), java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+        }
     }
 
     @AfterEach
@@ -52,12 +72,121 @@ class DistributionIT {
     private record Run(int exit, String out) {}
 
     private Run run(String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(bin.toString()));
+        return run(bin, Map.of(), args);
+    }
+
+    /** Runs a launcher with no JAVA_HOME and no java on PATH, plus the given environment. */
+    private static Run run(Path launcher, Map<String, String> env, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(launcher.toString()));
         cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        withoutJava(pb.environment()).putAll(env);
+        Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(60, TimeUnit.SECONDS), "timed out: " + cmd);
         return new Run(p.exitValue(), out);
+    }
+
+    private static Map<String, String> withoutJava(Map<String, String> env) {
+        env.clear();
+        env.put("PATH", tools.toString());
+        env.put("HOME", home.toString());
+        env.put("LANG", "C.UTF-8");
+        return env;
+    }
+
+    /** The source each class was loaded from, as the JVM logged it with -Xlog:class+load. */
+    private static Optional<String> loadedFrom(Path classLoadLog, String className) throws IOException {
+        String prefix = " " + className + " source: ";
+        return Files.readAllLines(classLoadLog).stream().filter(l -> l.contains(prefix))
+                .map(l -> l.substring(l.indexOf(prefix) + prefix.length())).findFirst();
+    }
+
+    @Test
+    void runsOnTheBundledRuntimeWithItsAotCacheWhenThereIsNoOtherJava() throws Exception {
+        assertFalse(Files.exists(tools.resolve("java")));
+        Path classes = home.resolve("version-classes.log");
+        Run v = run(bin, Map.of("DORMOUSE_JAVA_OPTS", "-XshowSettings:properties -Xlog:class+load=info:file=" + classes), "version");
+        assertEquals(0, v.exit, v.out);
+        assertTrue(v.out.contains("java.home = " + install.resolve("runtime")), v.out);
+        assertTrue(v.out.contains("dormouse " + System.getProperty("dormouse.version")), v.out);
+        // The cache was made where the build staged the tarball; here it is unpacked elsewhere and still used.
+        assertEquals(Optional.of("shared objects file"), loadedFrom(classes, "dev.dormouse.cli.Main"));
+        assertTrue(Files.size(install.resolve("runtime/lib/dormouse.aot")) > 1 << 20);
+        // Only the modules dormouse needs were linked.
+        String release = Files.readString(install.resolve("runtime/release"));
+        assertTrue(release.contains("java.net.http") && release.contains("java.naming") && !release.contains("jdk.compiler"), release);
+    }
+
+    @Test
+    void anUnusableAotCacheIsIgnoredSilently() throws Exception {
+        Path copy = home.resolve("stale");
+        assertEquals(0, new ProcessBuilder("cp", "-a", install.toString(), copy.toString()).inheritIO().start().waitFor());
+        // A jar that is not the one the cache was made with (here: its time changed) invalidates the cache.
+        try (Stream<Path> jars = Files.list(copy.resolve("lib"))) {
+            Path jar = jars.filter(j -> j.getFileName().toString().startsWith("picocli")).findFirst().orElseThrow();
+            Files.setLastModifiedTime(jar, FileTime.fromMillis(Files.getLastModifiedTime(jar).toMillis() - 3_600_000));
+        }
+        Path classes = home.resolve("stale-classes.log");
+        Run v = run(copy.resolve("bin/dormouse"), Map.of("DORMOUSE_JAVA_OPTS", "-Xlog:class+load=info:file=" + classes), "version");
+        assertEquals(0, v.exit, v.out);
+        assertEquals(List.of("dormouse " + System.getProperty("dormouse.version"), "Java"),
+                v.out.lines().map(l -> l.startsWith("Java ") ? "Java" : l).toList(), "nothing but the version: " + v.out);
+        String source = loadedFrom(classes, "dev.dormouse.cli.Main").orElseThrow();
+        assertTrue(source.contains("dormouse-cli-"), "loaded from its jar, not from the cache: " + source);
+    }
+
+    @Test
+    void withoutTheBundledRuntimeTheLauncherUsesJavaHomeOrSaysWhatIsMissing() throws Exception {
+        Path bare = Files.createDirectories(home.resolve("bare/bin"));
+        Files.copy(bin, bare.resolve("dormouse"));
+        Files.createSymbolicLink(bare.resolveSibling("lib"), install.resolve("lib"));
+        Path launcher = bare.resolve("dormouse");
+
+        Run none = run(launcher, Map.of(), "version");
+        assertEquals(1, none.exit, none.out);
+        assertTrue(none.out.startsWith("dormouse: no Java runtime found: " + bare.resolveSibling("runtime") + " is missing, JAVA_HOME is not set"
+                + " and there is no java on PATH"), none.out);
+
+        Run wrong = run(launcher, Map.of("JAVA_HOME", home.resolve("nojdk").toString()), "version");
+        assertEquals(1, wrong.exit, wrong.out);
+        assertTrue(wrong.out.startsWith("dormouse: JAVA_HOME is " + home.resolve("nojdk") + ", which has no bin/java"), wrong.out);
+
+        String jdk = System.getProperty("java.home");
+        Run ok = run(launcher, Map.of("JAVA_HOME", jdk, "DORMOUSE_JAVA_OPTS", "-XshowSettings:properties"), "version");
+        assertEquals(0, ok.exit, ok.out);
+        assertTrue(ok.out.contains("java.home = " + jdk), ok.out);
+        assertTrue(ok.out.contains("dormouse " + System.getProperty("dormouse.version")), ok.out);
+    }
+
+    @Test
+    void systemdAcceptsTheUnit() throws Exception {
+        Optional<Path> analyze = Stream.of("/usr/bin/systemd-analyze", "/bin/systemd-analyze").map(Path::of).filter(Files::isExecutable).findFirst();
+        boolean root = new String(new ProcessBuilder("id", "-u").start().getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip().equals("0");
+        if (analyze.isEmpty()) {
+            assumeTrue(root, "systemd-analyze is missing and this is not root (scripts/test.sh installs Debian's systemd as root): unit not verified");
+            fail("systemd-analyze is missing; scripts/test.sh installs it (Debian package systemd)");
+        }
+        Path unit = install.resolve("systemd/dormouse.service");
+        String text = Files.readString(unit);
+        for (String line : List.of("Type=exec", "User=dormouse", "Group=dormouse", "SupplementaryGroups=docker", "StateDirectory=dormouse",
+                "ConfigurationDirectory=dormouse", "ExecStart=/opt/dormouse/bin/dormouse serve --config /etc/dormouse/dormouse.yml",
+                "ExecReload=/bin/kill -HUP $MAINPID", "NoNewPrivileges=yes", "ProtectSystem=strict", "ProtectHome=yes", "PrivateTmp=yes",
+                "AmbientCapabilities=CAP_NET_BIND_SERVICE", "CapabilityBoundingSet=CAP_NET_BIND_SERVICE", "LimitNOFILE=65536",
+                "Restart=on-failure")) {
+            assertTrue(text.lines().anyMatch(line::equals), "the unit lacks " + line);
+        }
+        assertFalse(text.lines().anyMatch(l -> l.startsWith("MemoryDenyWriteExecute=")), "the JIT needs writable and executable memory");
+        // systemd-analyze insists that ExecStart's program exists, and /opt/dormouse is not installed here; so
+        // a copy whose /opt/dormouse is this unpacked tarball is verified, every other line unchanged.
+        Path copy = Files.createDirectories(home.resolve("unit")).resolve("dormouse.service");
+        Files.writeString(copy, text.replace("/opt/dormouse/", install + "/"));
+        Process p = new ProcessBuilder(analyze.get().toString(), "verify", copy.toString()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "systemd-analyze timed out");
+        // It exits 0 even for unknown keys and bad values, which it only prints: the output must be empty.
+        assertEquals(0, p.exitValue(), out);
+        assertEquals("", out.strip(), "systemd-analyze verify complained");
     }
 
     @Test
@@ -90,10 +219,15 @@ class DistributionIT {
         assertEquals(1, serve.exit, serve.out);
         assertTrue(serve.out.contains("routes[0].target: scheme must be"), serve.out);
 
-        Path example = bin.getParent().getParent().resolve("config/dormouse.yml");
+        // The commented example that the README installs as /etc/dormouse/dormouse.yml: an HTTP and a TCP route.
+        Path example = install.resolve("config/dormouse.yml");
+        String text = Files.readString(example);
+        for (String key : List.of("data_dir: /var/lib/dormouse", "admin: ", "docker:", "runtime:", "defaults:", "listen: \"tcp://")) {
+            assertTrue(text.contains(key), "the example lacks " + key);
+        }
         Run ok = run("validate", "--config", example.toString());
         assertEquals(0, ok.exit, ok.out);
-        assertTrue(ok.out.startsWith("OK: "), ok.out);
+        assertEquals("OK: " + example + ": 2 routes", ok.out.strip());
     }
 
     @Test
@@ -124,10 +258,20 @@ class DistributionIT {
                       - {name: app, hosts: [app.test], target: "http://127.0.0.1:%d", container: %s, idlewatcher: {idle_timeout: 1h}}
                       - {name: plain, hosts: [plain.test], target: "http://127.0.0.1:%d"}
                     """.formatted(proxyPort, home.resolve("data"), appPort, c, plain.getAddress().getPort()));
-            Process p = new ProcessBuilder(bin.toString(), "serve", "--config", cfg.toString())
-                    .redirectErrorStream(true).redirectOutput(home.resolve("serve.log").toFile()).start();
+            // As systemd would run it: no JAVA_HOME, no java on PATH; the bundled runtime with its AOT cache.
+            Path classes = home.resolve("serve-classes.log");
+            ProcessBuilder pb = new ProcessBuilder(bin.toString(), "serve", "--log-level", "debug", "--config", cfg.toString())
+                    .redirectErrorStream(true).redirectOutput(home.resolve("serve.log").toFile());
+            withoutJava(pb.environment()).put("DORMOUSE_JAVA_OPTS", "-Xlog:class+load=info:file=" + classes);
+            Process p = pb.start();
             started.add(p);
             waitForPort(proxyPort, p);
+            // The launcher execs the JVM: the process is the bundled runtime's java.
+            assertEquals(Optional.of(install.resolve("runtime/bin/java").toString()), p.info().command());
+            // Undertow and XNIO came from the AOT cache, and still log through jboss-logging (--add-reads held).
+            assertEquals(Optional.of("shared objects file"), loadedFrom(classes, "io.undertow.Undertow"));
+            assertEquals(Optional.of("shared objects file"), loadedFrom(classes, "org.xnio.Xnio"));
+            awaitLog(home.resolve("serve.log"), "org.xnio: XNIO version");
             HttpClient http = HttpClient.newHttpClient();
             HttpResponse<String> app = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + proxyPort + "/"))
                     .header("Host", "app.test").timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString());
@@ -150,6 +294,7 @@ class DistributionIT {
             assertTrue(log.contains("INFO  dev.dormouse.cli: dormouse "), log);
             assertTrue(log.contains("route app: ready"), log);
             assertTrue(!log.contains("SLF4J(W)"), "SLF4J has no backend: " + log);
+            assertFalse(log.contains("IllegalAccessError") || log.contains("[aot]"), log);
         } finally {
             plain.stop(0);
         }
