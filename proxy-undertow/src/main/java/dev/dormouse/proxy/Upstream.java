@@ -25,14 +25,17 @@ final class Upstream {
     private final ProxyRoute route;
     /** The proxy for the current target; replaced when a host-less target's container moves. */
     private volatile Client client;
+    /** This route's metric data points, resolved once. */
+    final ProxyMetrics.HttpRoute metrics;
     /** Built once per route so the request path does not allocate them per request. */
     final DefaultResponseListener badGateway;
     final ExchangeCompletionListener requestEnded;
 
     private record Client(URI target, HttpHandler proxy) {}
 
-    Upstream(ProxyRoute route, Duration connectTimeout) {
+    Upstream(ProxyRoute route, Duration connectTimeout, ProxyMetrics.HttpRoute metrics) {
         this.route = route;
+        this.metrics = metrics;
         this.client = build(currentTarget());
         this.badGateway = e -> {
             if (e.getStatusCode() != StatusCodes.SERVICE_UNAVAILABLE && e.getStatusCode() != StatusCodes.GATEWAY_TIME_OUT) return false;
@@ -41,7 +44,7 @@ final class Upstream {
                     "Route '" + route.config().name() + "': upstream " + client.target + (timeout ? " did not answer in time." : " is not reachable."));
             return true;
         };
-        this.requestEnded = route.watcher().map(Upstream::endedListener).orElse(null);
+        this.requestEnded = endedListener(route.watcher().orElse(null), metrics);
     }
 
     private URI currentTarget() {
@@ -72,14 +75,21 @@ final class Upstream {
     /** A host-less target whose container was never found running: nothing to connect to. */
     private static final HttpHandler NO_ADDRESS = ex -> ex.setStatusCode(StatusCodes.SERVICE_UNAVAILABLE).endExchange();
 
-    /** Ends a request's open count, or for an upgraded connection (WebSocket), when the connection closes. */
-    private static ExchangeCompletionListener endedListener(IdleWatcher w) {
+    /**
+     * Ends a request's open count (the watcher's, if any, and the metrics'), or for an upgraded connection
+     * (WebSocket), when the connection closes.
+     */
+    private static ExchangeCompletionListener endedListener(IdleWatcher w, ProxyMetrics.HttpRoute metrics) {
+        Runnable end = w == null ? metrics.open::decrement : () -> {
+            metrics.open.decrement();
+            w.requestEnded();
+        };
         return (ex, next) -> {
             try {
                 if (ex.getStatusCode() == StatusCodes.SWITCHING_PROTOCOLS && ex.getConnection().isOpen()) {
-                    ex.getConnection().addCloseListener(c -> w.requestEnded());
+                    ex.getConnection().addCloseListener(c -> end.run());
                 } else {
-                    w.requestEnded();
+                    end.run();
                 }
             } finally {
                 next.proceed();
