@@ -44,7 +44,7 @@ public final class ProxyMetrics {
                 .help("Time from forwarding a request to the upstream until its response headers arrive (wake time excluded).")
                 .labelNames("route").classicOnly().classicUpperBounds(LATENCY_BUCKETS).withoutExemplars().register(registry);
         GaugeWithCallback.builder().name("dormouse_open_connections")
-                .help("Open proxied HTTP requests (an upgraded WebSocket until it closes), TCP connections and UDP sessions of a route.")
+                .help("Open connections of a route: HTTP requests in flight (held ones, and an upgraded WebSocket until it closes), TCP connections and UDP sessions.")
                 .labelNames("route").callback(cb -> {
                     http.forEach((name, r) -> cb.call(r.open.sum(), name));
                     streams.forEach((name, r) -> cb.call(r.open.sum(), name));
@@ -106,17 +106,23 @@ public final class ProxyMetrics {
     final class HttpRoute {
         private final CounterDataPoint[] byClass = new CounterDataPoint[STATUS_CLASSES.length];
         final DistributionDataPoint upstream;
-        /** Open proxied requests, read at scrape time; an adder so concurrent requests do not contend. */
+        /** Requests in flight, read at scrape time; an adder so concurrent requests do not contend. */
         final LongAdder open = new LongAdder();
-        /** Counts the exchange by its final status; one instance per route, so the request path allocates nothing. */
-        final ExchangeCompletionListener counted;
+        /**
+         * Counts the exchange by its final status and ends its open count (an upgraded one's when its connection
+         * closes); one instance per route, so the request path allocates nothing for it.
+         */
+        final ExchangeCompletionListener finished;
 
         private HttpRoute(String route) {
             for (int i = 0; i < byClass.length; i++) byClass[i] = requests.labelValues(route, STATUS_CLASSES[i]);
             upstream = upstreamLatency.labelValues(route);
-            counted = (ex, next) -> {
+            finished = (ex, next) -> {
                 try {
-                    count(ex.getStatusCode());
+                    int status = ex.getStatusCode();
+                    count(status);
+                    if (status == 101 && ex.getConnection().isOpen()) ex.getConnection().addCloseListener(c -> open.decrement());
+                    else open.decrement();
                 } finally {
                     next.proceed();
                 }

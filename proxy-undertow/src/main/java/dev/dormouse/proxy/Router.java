@@ -50,7 +50,8 @@ final class Router implements HttpHandler {
                     "dormouse has no route for host '" + (host == null ? "" : RouteTable.normalise(host)) + "'.");
             return;
         }
-        ex.addExchangeCompleteListener(up.metrics.counted);
+        up.metrics.open.increment();
+        ex.addExchangeCompleteListener(up.metrics.finished);
         if (up.route().watcher().isEmpty()) {
             proxy(ex, up, null);
             return;
@@ -151,14 +152,15 @@ final class Router implements HttpHandler {
     }
 
     /**
-     * Proxies to the route's upstream; counts the request (or upgraded connection) as open while it lasts and
-     * times the upstream until its response headers arrive.
+     * Proxies to the route's upstream; counts the request (or upgraded connection) as open for the idle watcher
+     * while it lasts and times the upstream until its response headers arrive.
      */
     private static void proxy(HttpServerExchange ex, Upstream up, IdleWatcher w) throws Exception {
         stripHopByHop(ex.getRequestHeaders(), isWebSocket(ex.getRequestHeaders()));
-        if (w != null) w.requestStarted();
-        up.metrics.open.increment();
-        ex.addExchangeCompleteListener(up.requestEnded);
+        if (w != null) {
+            w.requestStarted();
+            ex.addExchangeCompleteListener(up.requestEnded);
+        }
         ex.addResponseCommitListener(new UpstreamResponse(up.metrics.upstream, System.nanoTime()));
         ex.addDefaultResponseListener(up.badGateway);
         up.handler().handleRequest(ex);

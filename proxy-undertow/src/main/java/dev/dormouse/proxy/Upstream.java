@@ -44,7 +44,7 @@ final class Upstream {
                     "Route '" + route.config().name() + "': upstream " + client.target + (timeout ? " did not answer in time." : " is not reachable."));
             return true;
         };
-        this.requestEnded = endedListener(route.watcher().orElse(null), metrics);
+        this.requestEnded = route.watcher().map(Upstream::endedListener).orElse(null);
     }
 
     private URI currentTarget() {
@@ -75,21 +75,14 @@ final class Upstream {
     /** A host-less target whose container was never found running: nothing to connect to. */
     private static final HttpHandler NO_ADDRESS = ex -> ex.setStatusCode(StatusCodes.SERVICE_UNAVAILABLE).endExchange();
 
-    /**
-     * Ends a request's open count (the watcher's, if any, and the metrics'), or for an upgraded connection
-     * (WebSocket), when the connection closes.
-     */
-    private static ExchangeCompletionListener endedListener(IdleWatcher w, ProxyMetrics.HttpRoute metrics) {
-        Runnable end = w == null ? metrics.open::decrement : () -> {
-            metrics.open.decrement();
-            w.requestEnded();
-        };
+    /** Ends a request's open count, or for an upgraded connection (WebSocket), when the connection closes. */
+    private static ExchangeCompletionListener endedListener(IdleWatcher w) {
         return (ex, next) -> {
             try {
                 if (ex.getStatusCode() == StatusCodes.SWITCHING_PROTOCOLS && ex.getConnection().isOpen()) {
-                    ex.getConnection().addCloseListener(c -> end.run());
+                    ex.getConnection().addCloseListener(c -> w.requestEnded());
                 } else {
-                    end.run();
+                    w.requestEnded();
                 }
             } finally {
                 next.proceed();

@@ -52,8 +52,13 @@ class ProxyMetricsTest {
     @BeforeEach
     void upstream() {
         upstreamPort = freePort();
+        io.undertow.server.HttpHandler ws = io.undertow.Handlers.websocket((exchange, channel) -> {
+            channel.getReceiveSetter().set(new io.undertow.websockets.core.AbstractReceiveListener() {});
+            channel.resumeReceives();
+        });
         upstream = Undertow.builder().addHttpListener(upstreamPort, "127.0.0.1").setHandler(ex -> {
             switch (ex.getRequestPath()) {
+                case "/ws" -> ws.handleRequest(ex);
                 case "/missing" -> ex.setStatusCode(404).getResponseSender().send("no");
                 case "/slow" -> {
                     if (ex.isInIoThread()) {
@@ -167,6 +172,16 @@ class ProxyMetricsTest {
     }
 
     @Test
+    void anUpgradedWebSocketIsOpenUntilItCloses() throws Exception {
+        serve(new ProxyRoute(route("localhost", "[localhost]", "http://127.0.0.1:" + upstreamPort, null), Optional.empty()));
+        java.net.http.WebSocket socket = HTTP.newWebSocketBuilder().buildAsync(URI.create("ws://localhost:" + proxy.httpPort() + "/ws"),
+                new java.net.http.WebSocket.Listener() {}).get(10, TimeUnit.SECONDS);
+        await("the handshake counted and the socket open", () -> requests("localhost", "1xx") == 1 && open("localhost") == 1);
+        socket.sendClose(java.net.http.WebSocket.NORMAL_CLOSURE, "bye").get(5, TimeUnit.SECONDS);
+        await("closed", () -> open("localhost") == 0);
+    }
+
+    @Test
     void heldAndLoadingPageRequestsAreCountedButOnlyProxiedOnesAreTimed() throws Exception {
         FakeWatcher w = new FakeWatcher(route("z", "[z.test]", "http://127.0.0.1:" + upstreamPort, "idle_timeout: 1m"));
         serve(new ProxyRoute(w.config, Optional.of(w)));
@@ -176,7 +191,7 @@ class ProxyMetricsTest {
         CompletableFuture<HttpResponse<String>> held = HTTP.sendAsync(HttpRequest.newBuilder(
                 URI.create("http://127.0.0.1:" + proxy.httpPort() + "/")).header("Host", "z.test").build(), HttpResponse.BodyHandlers.ofString());
         await("held", () -> w.wakes.get() == 2);
-        assertEquals(0, open("z"), "a held request is not open at the upstream yet");
+        await("a held request is an open connection", () -> open("z") == 1);
         w.finishWake();
         assertEquals("hello", held.get(10, TimeUnit.SECONDS).body());
         await("both counted", () -> requests("z", "5xx") == 1 && requests("z", "2xx") == 1);
