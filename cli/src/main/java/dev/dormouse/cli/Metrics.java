@@ -79,6 +79,7 @@ final class Metrics implements AutoCloseable {
     private volatile Set<String> sleepable = Set.of();
     private AutoCloseable operations;
     private boolean closed;
+    private boolean jvmRegistered;
 
     Metrics(Sources sources) {
         Objects.requireNonNull(sources, "sources");
@@ -117,11 +118,17 @@ final class Metrics implements AutoCloseable {
                 .help("1 while the provider reaches its backend (Docker event stream, Proxmox poll), else 0.")
                 .labelNames("provider").callback(cb -> sources.providers().get()
                         .forEach((name, status) -> cb.call(status.connected() ? 1 : 0, name))).register(registry);
+    }
+
+    /** The JVM collectors cost tens of milliseconds of MXBean set-up, so they join at the first scrape, not at start-up. */
+    private synchronized void registerJvm() {
+        if (jvmRegistered) return;
         JvmMemoryMetrics.builder().register(registry);
         JvmGarbageCollectorMetrics.builder().register(registry);
         JvmThreadsMetrics.builder().register(registry);
         JvmRuntimeInfoMetric.builder().register(registry);
         ProcessMetrics.builder().register(registry);
+        jvmRegistered = true;
     }
 
     /** The instruments the HTTP and stream proxies count in. */
@@ -181,6 +188,7 @@ final class Metrics implements AutoCloseable {
 
     /** Writes every metric in the Prometheus text format 0.0.4. */
     void write(OutputStream out) throws IOException {
+        registerJvm();
         writer.write(out, registry.scrape());
     }
 
