@@ -47,7 +47,11 @@ public final class ProxyMetrics {
                 .help("Open connections of a route: HTTP requests in flight (held ones, and an upgraded WebSocket until it closes), TCP connections and UDP sessions.")
                 .labelNames("route").callback(cb -> {
                     http.forEach((name, r) -> cb.call(r.open.sum(), name));
-                    streams.forEach((name, r) -> cb.call(r.open.sum(), name));
+                    // A route turning from TCP into HTTP is in both maps until the stream proxy is updated too;
+                    // a series twice would fail the whole scrape.
+                    streams.forEach((name, r) -> {
+                        if (!http.containsKey(name)) cb.call(r.open.sum(), name);
+                    });
                 }).register(registry);
         streamBytes = Counter.builder().name("dormouse_stream_bytes_total")
                 .help("Bytes relayed by a TCP or UDP route: in = from clients to the upstream, out = from the upstream to clients.")

@@ -30,6 +30,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.OptionalDouble;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -291,5 +292,14 @@ class ProxyMetricsTest {
             streams = null;
             await("the session closed with the listener", () -> open("dns") == 0);
         }
+    }
+
+    @Test
+    void aRouteChangingKindNeverAppearsTwiceInOneScrape() {
+        metrics.stream("x").open.increment();
+        metrics.http("x");
+        assertEquals(0, open("x"), "while both proxies catch up, the HTTP side is reported once");
+        metrics.retainStreams(Set.of());
+        assertEquals(0, open("x"));
     }
 }
