@@ -14,6 +14,9 @@ module dev.dormouse.proxy {
     requires org.jboss.threads;
     requires org.wildfly.common;
     requires org.jboss.logging;
+    // Prometheus client_java (automatic modules): the registry is part of this module's API.
+    requires transitive io.prometheus.metrics.model;
+    requires io.prometheus.metrics.core;
 
     exports dev.dormouse.proxy;
 }

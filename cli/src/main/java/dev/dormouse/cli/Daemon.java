@@ -88,6 +88,7 @@ public final class Daemon implements AutoCloseable {
     /** The admin event hub's subscriptions to the runtime manager and the health monitors. */
     private final List<AutoCloseable> adminSubscriptions = new ArrayList<>();
     private AdminServer admin;
+    private volatile Metrics metrics;
     private boolean closed;
     /** The config's routes plus those declared by container labels; swapped whole. */
     private volatile List<RouteConfig> routes = List.of();
@@ -142,16 +143,21 @@ public final class Daemon implements AutoCloseable {
             }
             for (DockerProviderConfig d : labelProviders(config)) listLabelled(d);
             routes = merge(config);
+            metrics = new Metrics(new Metrics.Sources(() -> watchers == null ? List.of() : watchers.all(),
+                    () -> monitors == null ? List.of() : monitors.all(), this::providerStatus));
             store = RuntimeStore.open(config.server().dataDir());
             lifecycle = new LifecycleService(new LifecycleService.Deps(store, providers, Clock.systemUTC()));
             lifecycle.register(runtimes(routes));
+            metrics.follow(lifecycle::subscribe);
             startRuntimeWorkers();
             watchers = new IdleWatchers(new IdleWatchers.Deps(routes, providers, recorded(lifecycle), ReadinessProbe.sockets(), Clock.systemUTC()));
+            metrics.track(watchers.all());
             watchers.start();
-            proxy = new HttpProxy(new ProxySettings(config.server().http(), 0, Duration.ofSeconds(5), SHUTDOWN_GRACE), proxyRoutes(routes));
+            proxy = new HttpProxy(new ProxySettings(config.server().http(), 0, Duration.ofSeconds(5), SHUTDOWN_GRACE), proxyRoutes(routes),
+                    metrics.proxy());
             proxy.start();
             // A stream listener that cannot bind is logged by name and port; the other routes still serve.
-            streams = new StreamProxy(proxyRoutes(routes));
+            streams = new StreamProxy(proxyRoutes(routes), metrics.proxy());
             streams.start();
             monitors = new HealthMonitors(Clock.systemUTC());
             monitors.subscribe(new Notifications(config.notifications()));
@@ -377,6 +383,7 @@ public final class Daemon implements AutoCloseable {
             lifecycle.unregister(old.keySet());
             watchers.update(next);
             if (adminEvents != null) adminEvents.follow(watchers.all());
+            metrics.track(watchers.all());
             List<ProxyRoute> pr = proxyRoutes(next);
             proxy.update(pr);
             streams.update(pr);
@@ -469,6 +476,21 @@ public final class Daemon implements AutoCloseable {
         return routes;
     }
 
+    /** The content type of {@link #writeMetrics}: the Prometheus text format 0.0.4. */
+    public static final String METRICS_CONTENT_TYPE = Metrics.CONTENT_TYPE;
+
+    /**
+     * Writes every metric (requests, latencies, wakes, sleeps, route states, health, providers, JVM) in the
+     * Prometheus text format 0.0.4, for {@code GET /metrics}.
+     *
+     * @throws DormouseException before {@link #start()}
+     */
+    public void writeMetrics(java.io.OutputStream out) throws IOException {
+        Metrics m = metrics;
+        if (m == null) throw new DormouseException("write metrics: dormouse is not started");
+        m.write(out);
+    }
+
     /** Each provider's connection state, by {@code kind:name}. */
     public Map<String, ProviderStatus> providerStatus() {
         Map<String, ProviderStatus> out = new LinkedHashMap<>();
@@ -558,6 +580,7 @@ public final class Daemon implements AutoCloseable {
         if (streams != null) streams.close();
         if (proxy != null) proxy.close();
         if (watchers != null) watchers.close();
+        if (metrics != null) metrics.close();
         for (Provider p : providers.values()) {
             try {
                 p.close();

@@ -64,9 +64,8 @@ final class DaemonAdmin implements AdminBackend {
         return daemon.reloadChecked("admin api");
     }
 
-    /** No metrics registry yet: an empty exposition, which Prometheus accepts. */
     @Override
-    public void writeMetrics(OutputStream out) {
-        // The metrics registry plugs in here.
+    public void writeMetrics(OutputStream out) throws java.io.IOException {
+        daemon.writeMetrics(out);
     }
 }

@@ -20,14 +20,21 @@ public final class HttpProxy implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("dev.dormouse.proxy");
 
     private final ProxySettings settings;
+    private final ProxyMetrics metrics;
     private final AtomicReference<RouteTable> table = new AtomicReference<>(RouteTable.EMPTY);
     private final GracefulShutdownHandler graceful;
     private Undertow server;
     private int port = -1;
 
     public HttpProxy(ProxySettings settings, List<ProxyRoute> routes) {
+        this(settings, routes, ProxyMetrics.unregistered());
+    }
+
+    /** A proxy that counts its requests, latencies and open connections in {@code metrics}. */
+    public HttpProxy(ProxySettings settings, List<ProxyRoute> routes, ProxyMetrics metrics) {
         this.settings = Objects.requireNonNull(settings, "settings");
-        this.graceful = new GracefulShutdownHandler(new Router(table));
+        this.metrics = Objects.requireNonNull(metrics, "metrics");
+        this.graceful = new GracefulShutdownHandler(new Router(table, metrics));
         update(routes);
     }
 
@@ -68,10 +75,11 @@ public final class HttpProxy implements AutoCloseable {
         LOG.log(Level.INFO, "http proxy listening on {0}:{1,number,#}", host, port);
     }
 
-    /** Swaps in a new route set; unchanged routes keep their upstream pools. */
+    /** Swaps in a new route set; unchanged routes keep their upstream pools, removed ones lose their metric series. */
     public synchronized void update(List<ProxyRoute> routes) {
         List<Upstream> old = table.get().all();
         List<Upstream> next = new ArrayList<>(routes.size());
+        java.util.Set<String> served = new java.util.HashSet<>();
         for (ProxyRoute r : routes) {
             if (r.config().isStream()) continue;
             Upstream reuse = null;
@@ -81,9 +89,11 @@ public final class HttpProxy implements AutoCloseable {
                     break;
                 }
             }
-            next.add(reuse != null ? reuse : new Upstream(r, settings.upstreamConnectTimeout()));
+            next.add(reuse != null ? reuse : new Upstream(r, settings.upstreamConnectTimeout(), metrics.http(r.config().name())));
+            served.add(r.config().name());
         }
         table.set(RouteTable.of(next));
+        metrics.retainHttp(served);
     }
 
     /** The bound HTTP port, -1 before start or when disabled. */

@@ -4,9 +4,11 @@ import dev.dormouse.core.IdleConfig;
 import dev.dormouse.core.spi.OpSource;
 import dev.dormouse.idlewatcher.IdleWatcher;
 import dev.dormouse.idlewatcher.RouteState;
+import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
 import io.undertow.server.Connectors;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
+import io.undertow.server.ResponseCommitListener;
 import io.undertow.util.HeaderMap;
 import io.undertow.util.HeaderValues;
 import io.undertow.util.Headers;
@@ -31,20 +33,25 @@ final class Router implements HttpHandler {
     private static final String RETRY_AFTER = "2";
 
     private final AtomicReference<RouteTable> table;
+    private final ProxyMetrics metrics;
 
-    Router(AtomicReference<RouteTable> table) {
+    Router(AtomicReference<RouteTable> table, ProxyMetrics metrics) {
         this.table = table;
+        this.metrics = metrics;
     }
 
     @Override
     public void handleRequest(HttpServerExchange ex) throws Exception {
         Upstream up = table.get().find(ex.getHostAndPort());
         if (up == null) {
+            metrics.unknownHost();
             String host = ex.getRequestHeaders().getFirst(Headers.HOST);
             Pages.message(ex, StatusCodes.NOT_FOUND, "unknown_host", "Not found",
                     "dormouse has no route for host '" + (host == null ? "" : RouteTable.normalise(host)) + "'.");
             return;
         }
+        up.metrics.open.increment();
+        ex.addExchangeCompleteListener(up.metrics.finished);
         if (up.route().watcher().isEmpty()) {
             proxy(ex, up, null);
             return;
@@ -144,20 +151,29 @@ final class Router implements HttpHandler {
         })));
     }
 
-    /** Proxies to the route's upstream; counts the request (or upgraded connection) as open while it lasts. */
+    /**
+     * Proxies to the route's upstream; counts the request (or upgraded connection) as open for the idle watcher
+     * while it lasts and times the upstream until its response headers arrive.
+     */
     private static void proxy(HttpServerExchange ex, Upstream up, IdleWatcher w) throws Exception {
         stripHopByHop(ex.getRequestHeaders(), isWebSocket(ex.getRequestHeaders()));
         if (w != null) {
             w.requestStarted();
             ex.addExchangeCompleteListener(up.requestEnded);
         }
-        ex.addResponseCommitListener(STRIP_RESPONSE);
+        ex.addResponseCommitListener(new UpstreamResponse(up.metrics.upstream, System.nanoTime()));
         ex.addDefaultResponseListener(up.badGateway);
         up.handler().handleRequest(ex);
     }
 
-    private static final io.undertow.server.ResponseCommitListener STRIP_RESPONSE =
-            e -> stripHopByHop(e.getResponseHeaders(), e.getStatusCode() == StatusCodes.SWITCHING_PROTOCOLS);
+    /** Strips the response's hop-by-hop headers and records the upstream latency; the one allocation per proxied request. */
+    private record UpstreamResponse(DistributionDataPoint latency, long startNanos) implements ResponseCommitListener {
+        @Override
+        public void beforeCommit(HttpServerExchange e) {
+            latency.observe((System.nanoTime() - startNanos) * 1e-9);
+            stripHopByHop(e.getResponseHeaders(), e.getStatusCode() == StatusCodes.SWITCHING_PROTOCOLS);
+        }
+    }
 
     /** Removes hop-by-hop headers (RFC 9110 7.6.1), keeping Connection/Upgrade of a protocol upgrade. */
     static void stripHopByHop(HeaderMap h, boolean upgrade) {

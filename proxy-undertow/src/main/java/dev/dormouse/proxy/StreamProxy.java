@@ -24,12 +24,22 @@ public final class StreamProxy implements AutoCloseable {
     static final System.Logger LOG = System.getLogger("dev.dormouse.proxy.stream");
 
     private List<ProxyRoute> routes;
+    private final ProxyMetrics metrics;
     private final Map<String, StreamListener> listeners = new LinkedHashMap<>();
     private final Map<String, String> errors = new LinkedHashMap<>();
 
     /** @param routes all routes; only tcp and udp ones are served here */
     public StreamProxy(List<ProxyRoute> routes) {
+        this(routes, ProxyMetrics.unregistered());
+    }
+
+    /**
+     * @param routes all routes; only tcp and udp ones are served here
+     * @param metrics where traffic is counted
+     */
+    public StreamProxy(List<ProxyRoute> routes, ProxyMetrics metrics) {
         this.routes = streamsOf(routes);
+        this.metrics = java.util.Objects.requireNonNull(metrics, "metrics");
     }
 
     private static List<ProxyRoute> streamsOf(List<ProxyRoute> routes) {
@@ -44,7 +54,7 @@ public final class StreamProxy implements AutoCloseable {
     private void listen(ProxyRoute r) {
         URI listen = r.config().listen().orElseThrow();
         InetSocketAddress at = new InetSocketAddress(listen.getHost(), listen.getPort());
-        StreamStats stats = new StreamStats();
+        StreamStats stats = new StreamStats(metrics.stream(r.config().name()));
         errors.remove(r.config().name());
         try {
             StreamListener l = listen.getScheme().equals("tcp") ? new TcpListener(r, at, stats) : new UdpListener(r, at, stats);
@@ -84,6 +94,7 @@ public final class StreamProxy implements AutoCloseable {
             if (!kept) listen(r);
         }
         routes = next;
+        metrics.retainStreams(byName.keySet());
     }
 
     /** Routes whose listener could not start, with why. */

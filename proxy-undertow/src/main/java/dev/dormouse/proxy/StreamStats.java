@@ -2,13 +2,60 @@ package dev.dormouse.proxy;
 
 import java.util.concurrent.atomic.LongAdder;
 
-/** Counters of one stream route, for status and metrics. */
+/** Counters of one stream listener, for status; every change is also counted in the route's metrics. */
 public final class StreamStats {
-    final LongAdder connections = new LongAdder();
-    final LongAdder open = new LongAdder();
-    final LongAdder bytesIn = new LongAdder();
-    final LongAdder bytesOut = new LongAdder();
-    final LongAdder datagramsDropped = new LongAdder();
+    private final LongAdder connections = new LongAdder();
+    private final LongAdder open = new LongAdder();
+    private final LongAdder bytesIn = new LongAdder();
+    private final LongAdder bytesOut = new LongAdder();
+    private final LongAdder datagramsDropped = new LongAdder();
+    private final ProxyMetrics.StreamRoute metrics;
+
+    StreamStats(ProxyMetrics.StreamRoute metrics) {
+        this.metrics = metrics;
+    }
+
+    /** A TCP connection was accepted or a UDP client session opened. */
+    void accepted() {
+        connections.increment();
+        metrics.connections.inc();
+    }
+
+    /** A TCP connection is open from now on. */
+    void opened() {
+        open.increment();
+        metrics.open.increment();
+    }
+
+    /** The matching end of {@link #opened()}. */
+    void closed() {
+        open.decrement();
+        metrics.open.decrement();
+    }
+
+    /** A UDP session is open from now on (counted in the route's open connections, not in {@link #open()}). */
+    void sessionOpened() {
+        metrics.open.increment();
+    }
+
+    void sessionClosed() {
+        metrics.open.decrement();
+    }
+
+    void in(long n) {
+        bytesIn.add(n);
+        metrics.bytesIn.inc(n);
+    }
+
+    void out(long n) {
+        bytesOut.add(n);
+        metrics.bytesOut.inc(n);
+    }
+
+    void dropped() {
+        datagramsDropped.increment();
+        metrics.dropped.inc();
+    }
 
     /** TCP connections accepted, or UDP client sessions opened. */
     public long connections() {

@@ -44,7 +44,7 @@ final class TcpListener extends StreamListener {
         while (!closed) {
             try {
                 SocketChannel client = server.accept();
-                stats.connections.increment();
+                stats.accepted();
                 Thread.ofVirtual().name("tcp-" + route.config().name()).start(() -> serve(client));
             } catch (AsynchronousCloseException e) {
                 return;
@@ -57,7 +57,7 @@ final class TcpListener extends StreamListener {
     private void serve(SocketChannel client) {
         IdleWatcher w = route.watcher().orElse(null);
         open.add(client);
-        stats.open.increment();
+        stats.opened();
         if (w != null) w.requestStarted();
         SocketChannel upstream = null;
         try {
@@ -71,8 +71,8 @@ final class TcpListener extends StreamListener {
             open.add(upstream);
             upstream.connect(target());
             SocketChannel up = upstream;
-            Thread back = Thread.ofVirtual().name("tcp-" + route.config().name() + "-back").start(() -> pump(up, client, stats.bytesOut::add, w));
-            pump(client, up, stats.bytesIn::add, w);
+            Thread back = Thread.ofVirtual().name("tcp-" + route.config().name() + "-back").start(() -> pump(up, client, stats::out, w));
+            pump(client, up, stats::in, w);
             back.join();
         } catch (IOException e) {
             StreamProxy.LOG.log(Level.DEBUG, "route {0}: connection to {1}: {2}", route.config().name(), route.config().target(), e.getMessage());
@@ -84,7 +84,7 @@ final class TcpListener extends StreamListener {
             closeQuietly(upstream);
             open.remove(client);
             if (upstream != null) open.remove(upstream);
-            stats.open.decrement();
+            stats.closed();
             if (w != null) w.requestEnded();
         }
     }

@@ -65,7 +65,7 @@ final class UdpListener extends StreamListener {
                 buf.flip();
                 byte[] data = new byte[buf.remaining()];
                 buf.get(data);
-                stats.bytesIn.add(data.length);
+                stats.in(data.length);
                 if (w != null) w.touch();
                 boolean direct;
                 synchronized (held) {
@@ -84,7 +84,7 @@ final class UdpListener extends StreamListener {
     /** Under the {@code held} lock: queues a datagram and makes sure one flusher waits for the wake. */
     private void hold(Held h, IdleWatcher w) {
         if (held.size() >= MAX_QUEUED) {
-            stats.datagramsDropped.increment();
+            stats.dropped();
             return;
         }
         held.add(h);
@@ -108,7 +108,7 @@ final class UdpListener extends StreamListener {
             }
             for (Held h : batch) {
                 if (awake) deliver(h.from, h.data);
-                else stats.datagramsDropped.increment();
+                else stats.dropped();
             }
         }
     }
@@ -123,7 +123,8 @@ final class UdpListener extends StreamListener {
                     s.close();
                     s = raced;
                 } else {
-                    stats.connections.increment();
+                    stats.accepted();
+                    stats.sessionOpened();
                     s.start();
                 }
             }
@@ -165,7 +166,7 @@ final class UdpListener extends StreamListener {
                     socket.receive(p);
                     lastActive = System.currentTimeMillis();
                     channel.send(ByteBuffer.wrap(Arrays.copyOf(buf, p.getLength())), client);
-                    stats.bytesOut.add(p.getLength());
+                    stats.out(p.getLength());
                     if (w != null) w.touch();
                 } catch (SocketTimeoutException | PortUnreachableException e) {
                     if (System.currentTimeMillis() - lastActive > SESSION_IDLE_MS) break;
@@ -174,6 +175,7 @@ final class UdpListener extends StreamListener {
                 }
             }
             sessions.remove(client, this);
+            stats.sessionClosed();
             close();
         }
 

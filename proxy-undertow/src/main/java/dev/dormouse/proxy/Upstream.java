@@ -25,14 +25,17 @@ final class Upstream {
     private final ProxyRoute route;
     /** The proxy for the current target; replaced when a host-less target's container moves. */
     private volatile Client client;
+    /** This route's metric data points, resolved once. */
+    final ProxyMetrics.HttpRoute metrics;
     /** Built once per route so the request path does not allocate them per request. */
     final DefaultResponseListener badGateway;
     final ExchangeCompletionListener requestEnded;
 
     private record Client(URI target, HttpHandler proxy) {}
 
-    Upstream(ProxyRoute route, Duration connectTimeout) {
+    Upstream(ProxyRoute route, Duration connectTimeout, ProxyMetrics.HttpRoute metrics) {
         this.route = route;
+        this.metrics = metrics;
         this.client = build(currentTarget());
         this.badGateway = e -> {
             if (e.getStatusCode() != StatusCodes.SERVICE_UNAVAILABLE && e.getStatusCode() != StatusCodes.GATEWAY_TIME_OUT) return false;
