@@ -13,9 +13,7 @@ import io.undertow.server.HttpServerExchange;
 import io.undertow.util.Headers;
 import java.io.ByteArrayOutputStream;
 import java.lang.System.Logger.Level;
-import java.net.BindException;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -153,16 +151,8 @@ public final class AdminServer implements AutoCloseable {
                 .setSocketOption(Options.REUSE_ADDRESSES, true)
                 .setHandler(this::handle)
                 .build();
-        try {
-            u.start();
-        } catch (RuntimeException e) {
-            Throwable root = e;
-            while (root.getCause() != null && root.getCause() != root) root = root.getCause();
-            String why = root instanceof BindException ? "address already in use" : root.getMessage();
-            throw new ProxyException("admin api: listen " + listen + ": " + why, e);
-        }
+        port = HttpProxy.startListening(u, "admin api: listen " + listen);
         server = u;
-        port = ((InetSocketAddress) u.getListenerInfo().get(0).getAddress()).getPort();
         LOG.log(Level.INFO, "admin api listening on {0}:{1,number,#} (token in {2})", host, port, deps.token().file());
     }
 

@@ -62,16 +62,8 @@ public final class HttpProxy implements AutoCloseable {
                 .setSocketOption(Options.BACKLOG, 1024)
                 .setHandler(graceful)
                 .build();
-        try {
-            u.start();
-        } catch (RuntimeException e) {
-            Throwable root = e;
-            while (root.getCause() != null && root.getCause() != root) root = root.getCause();
-            String why = root instanceof BindException ? "address already in use" : root.getMessage();
-            throw new ProxyException("listen " + listen + ": " + why, e);
-        }
+        port = startListening(u, "listen " + listen);
         server = u;
-        port = ((InetSocketAddress) u.getListenerInfo().get(0).getAddress()).getPort();
         LOG.log(Level.INFO, "http proxy listening on {0}:{1,number,#}", host, port);
     }
 
@@ -115,5 +107,21 @@ public final class HttpProxy implements AutoCloseable {
         }
         server.stop();
         server = null;
+    }
+
+    /**
+     * Starts an Undertow server and returns the port it listens on; a failure to bind is a
+     * {@link ProxyException} reading {@code action: address already in use} (or the cause's message).
+     */
+    static int startListening(Undertow u, String action) {
+        try {
+            u.start();
+        } catch (RuntimeException e) {
+            Throwable root = e;
+            while (root.getCause() != null && root.getCause() != root) root = root.getCause();
+            String why = root instanceof BindException ? "address already in use" : root.getMessage();
+            throw new ProxyException(action + ": " + why, e);
+        }
+        return ((InetSocketAddress) u.getListenerInfo().get(0).getAddress()).getPort();
     }
 }
