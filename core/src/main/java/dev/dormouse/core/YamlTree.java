@@ -17,7 +17,12 @@ import java.util.Map;
  * point at the exact place of a problem. Jackson's own trees drop locations.
  */
 final class YamlTree {
-    private static final YAMLFactory FACTORY = YAMLFactory.builder().build();
+    /**
+     * A key with nothing after it ({@code routes:} with every item commented out) is null, as YAML says,
+     * not an empty string; a quoted {@code ""} stays an empty string ({@code http: ""} disables a listener).
+     */
+    private static final YAMLFactory FACTORY = YAMLFactory.builder()
+            .configure(com.fasterxml.jackson.dataformat.yaml.YAMLParser.Feature.EMPTY_STRING_AS_NULL, true).build();
 
     sealed interface Node permits MapNode, ListNode, Scalar {
         int line();

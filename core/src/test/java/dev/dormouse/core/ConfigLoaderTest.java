@@ -65,6 +65,20 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void aKeyWithNothingAfterItIsEmptyButAQuotedEmptyStringIsAString() {
+        DormouseConfig c = parse("""
+                server:
+                  http: ""
+                  admin:
+                routes:
+                  # - name: later
+                """);
+        assertEquals(List.of(), c.routes(), "routes: with every item commented out");
+        assertEquals("", c.server().http(), "a quoted empty string disables the listener");
+        assertEquals("127.0.0.1:9180", c.server().admin(), "an empty key takes the default");
+    }
+
+    @Test
     void everyProblemIsReportedTogetherWithLineAndColumn() {
         List<String> p = problems(DOCKER + """
                 server:
