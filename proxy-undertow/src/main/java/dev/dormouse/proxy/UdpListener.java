@@ -21,7 +21,8 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A UDP route: one session (an upstream socket) per client address, expiring after {@link #SESSION_IDLE_MS}
- * of silence; replies go back to the client they belong to. Datagrams that arrive while the route sleeps
+ * of silence, or moving with the client's next datagram when the container came back at another address;
+ * replies go back to the client they belong to. Datagrams that arrive while the route sleeps
  * are queued (up to {@link #MAX_QUEUED}) and delivered in arrival order once it is awake; if the wake
  * fails they are dropped and counted.
  */
@@ -116,8 +117,15 @@ final class UdpListener extends StreamListener {
     private void deliver(SocketAddress from, byte[] data) {
         Session s = sessions.get(from);
         try {
+            InetSocketAddress to = target();
+            if (s != null && s.upstream != to) {
+                // The container came back at another address: this client's next datagram starts a new session there.
+                sessions.remove(from, s);
+                s.close();
+                s = null;
+            }
             if (s == null) {
-                s = new Session(from);
+                s = new Session(from, to);
                 Session raced = sessions.putIfAbsent(from, s);
                 if (raced != null) {
                     s.close();
@@ -137,13 +145,16 @@ final class UdpListener extends StreamListener {
     /** One client's upstream socket and the virtual thread that carries replies back to that client. */
     private final class Session {
         private final SocketAddress client;
+        /** Where this session's socket is connected: the instance {@link #target()} gave, compared by identity. */
+        final InetSocketAddress upstream;
         private final DatagramSocket socket;
         private volatile long lastActive = System.currentTimeMillis();
 
-        Session(SocketAddress client) throws IOException {
+        Session(SocketAddress client, InetSocketAddress upstream) throws IOException {
             this.client = client;
+            this.upstream = upstream;
             this.socket = new DatagramSocket();
-            socket.connect(target());
+            socket.connect(upstream);
             socket.setSoTimeout(1000);
         }
 
