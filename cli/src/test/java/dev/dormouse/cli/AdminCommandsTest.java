@@ -5,64 +5,27 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The admin commands against a fake daemon that follows docs/admin-api.md: what a user sees, and exit codes. */
-class AdminCommandsTest {
+class AdminCommandsTest extends FakeDaemonTest {
     static final String TOKEN = "tok-3f9a1c_SECRET-b64url";
 
-    @TempDir
-    Path dir;
-    FakeAdminServer server;
-    Path tokenFile;
-
-    record Result(int code, String out, String err) {
-        List<String> outLines() {
-            return out.lines().toList();
-        }
+    @Override
+    String token() {
+        return TOKEN;
     }
 
-    @BeforeEach
-    void start() throws Exception {
-        server = new FakeAdminServer(TOKEN);
-        tokenFile = dir.resolve("admin.token");
-        Files.writeString(tokenFile, TOKEN + "\n");
-    }
-
-    @AfterEach
-    void stop() {
-        server.close();
-    }
-
-    /** Runs {@code dormouse args} with no environment variables; the token never shows in what it prints. */
     Result run(Map<String, String> env, String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Main.run(args, new PrintWriter(out), new PrintWriter(err), Fixtures.env(env));
-        Result r = new Result(code, out.toString(), err.toString());
-        assertFalse(r.out.contains(TOKEN) || r.err.contains(TOKEN), "the token was printed: " + r);
-        return r;
+        return exec(env, args);
     }
 
     Result run(String... args) {
-        return run(Map.of(), args);
-    }
-
-    /** {@code args} with {@code --admin} and {@code --token-file} of the fake daemon. */
-    String[] admin(String... args) {
-        List<String> a = new ArrayList<>(List.of(args));
-        a.addAll(List.of("--admin", server.url(), "--token-file", tokenFile.toString()));
-        return a.toArray(String[]::new);
+        return exec(Map.of(), args);
     }
 
     static void assertOneLineError(Result r, int code, String message) {

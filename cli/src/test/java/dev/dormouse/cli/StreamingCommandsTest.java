@@ -5,58 +5,26 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** {@code wake} and {@code events --follow} against a fake daemon that streams SSE as the contract says. */
-class StreamingCommandsTest {
+class StreamingCommandsTest extends FakeDaemonTest {
     static final String TOKEN = "tok-77c2e0_SECRET-streams";
     static final String WAKE = "POST /api/v1/routes/whoami/wake";
     static final String NL = System.lineSeparator();
 
-    @TempDir
-    Path dir;
-    FakeAdminServer server;
-    Path tokenFile;
-
-    record Result(int code, String out, String err) {
-        List<String> outLines() {
-            return out.lines().toList();
-        }
+    @Override
+    String token() {
+        return TOKEN;
     }
 
-    @BeforeEach
-    void start() throws Exception {
-        server = new FakeAdminServer(TOKEN);
-        tokenFile = dir.resolve("admin.token");
-        Files.writeString(tokenFile, TOKEN);
-    }
-
-    @AfterEach
-    void stop() {
-        server.close();
-    }
-
+    /** {@code dormouse ARGS} against the fake daemon. */
     Result run(String... args) {
-        List<String> a = new ArrayList<>(List.of(args));
-        a.addAll(List.of("--admin", server.url(), "--token-file", tokenFile.toString()));
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Main.run(a.toArray(String[]::new), new PrintWriter(out), new PrintWriter(err), Fixtures.env(Map.of()));
-        Result r = new Result(code, out.toString(), err.toString());
-        assertFalse(r.out.contains(TOKEN) || r.err.contains(TOKEN), "the token was printed: " + r);
-        return r;
+        return exec(Map.of(), admin(args));
     }
 
     static String wake(String type, String message, String error, String at) {
