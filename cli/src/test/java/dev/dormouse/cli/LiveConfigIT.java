@@ -23,30 +23,12 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Live configuration against the real engine: label routes that come and go, engine restarts, config reloads. */
-class LiveConfigIT {
+class LiveConfigIT extends EngineTest {
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private static final String LABELS = "  docker: [{name: local, labels: true}]\n";
-
-    @TempDir
-    Path dir;
-    private Daemon daemon;
-
-    @BeforeAll
-    static void engine() {
-        TestDocker.ensureEngine();
-    }
-
-    @AfterEach
-    void cleanup() {
-        if (daemon != null) daemon.close();
-        TestDocker.removeAll();
-    }
 
     private HttpResponse<String> get(String host) throws Exception {
         return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + daemon.httpPort() + "/")).header("Host", host)

@@ -12,35 +12,16 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code Daemon.writeMetrics} behind a real daemon and a real container, read back with a strict parser of
  * the text format: requests and their latency, a sleep, a wake, the route's state, the provider's
  * connection, and a removed route leaving the scrape.
  */
-class MetricsIT {
+class MetricsIT extends EngineTest {
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-
-    @TempDir
-    Path dir;
-    private Daemon daemon;
-
-    @BeforeAll
-    static void engine() {
-        TestDocker.ensureEngine();
-    }
-
-    @AfterEach
-    void cleanup() {
-        if (daemon != null) daemon.close();
-        TestDocker.removeAll();
-    }
 
     private PromText scrape() {
         try {

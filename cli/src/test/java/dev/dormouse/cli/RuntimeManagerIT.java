@@ -16,35 +16,16 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The runtime manager behind a real daemon and a real container: every action it takes is on record. */
-class RuntimeManagerIT {
+class RuntimeManagerIT extends EngineTest {
     private static final HttpClient HTTP = HttpClient.newHttpClient();
-
-    @TempDir
-    Path dir;
-    private Daemon daemon;
-
-    @BeforeAll
-    static void engine() {
-        TestDocker.ensureEngine();
-    }
-
-    @AfterEach
-    void cleanup() {
-        if (daemon != null) daemon.close();
-        TestDocker.removeAll();
-    }
 
     private static String row(Operation o) {
         return o.kind().label() + "/" + o.source().label() + "/" + o.outcome().label();

@@ -19,7 +19,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
@@ -32,28 +31,10 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** TCP and UDP routes in front of real sleeping containers: every byte and datagram arrives. */
-class StreamIT {
-    @TempDir
-    Path dir;
-    private Daemon daemon;
-
-    @BeforeAll
-    static void engine() {
-        TestDocker.ensureEngine();
-    }
-
-    @AfterEach
-    void cleanup() {
-        if (daemon != null) daemon.close();
-        TestDocker.removeAll();
-    }
-
+class StreamIT extends EngineTest {
     /** A TCP echo server on 127.0.0.1:port, stopped if asked; returns the container's name. */
     static String tcpEcho(String base, int port, boolean stopped) {
         String c = ServeIT.name(base);
