@@ -231,8 +231,13 @@ class OperateIT {
                 }
             }
             assertTrue(ready, "no ready event of app in " + seen);
-            assertTrue(seen.stream().anyMatch(e -> e.path("event").asText().equals("operation")
-                    && e.path("data").path("op_kind").asText().equals("start")), "the start is on the stream too: " + seen);
+            // Operations reach the stream from the runtime manager, wake steps from the idle watcher: no order between them.
+            long opDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (seen.stream().noneMatch(OperateIT::isStart) && System.nanoTime() < opDeadline) {
+                String l = lines.poll(100, TimeUnit.MILLISECONDS);
+                if (l != null) seen.add(JSON.readTree(l));
+            }
+            assertTrue(seen.stream().anyMatch(OperateIT::isStart), "the start is on the stream too: " + seen);
         } finally {
             follow.destroy();
             follow.waitFor(10, TimeUnit.SECONDS);
@@ -240,9 +245,14 @@ class OperateIT {
         assertEquals(0, cli("sleep", "app").exit);
     }
 
+    private static boolean isStart(JsonNode e) {
+        return e.path("event").asText().equals("operation") && e.path("data").path("op_kind").asText().equals("start");
+    }
+
     @Test
     @Order(5)
     void cleanupDryRunListsWhatTtlCleanupWouldRemoveAndCleanupRemovesIt() throws Exception {
+        assertEquals(0, cli("sleep", "app").exit, "app is stopped, but has no retention");
         await("the retained container is a cleanup candidate", Duration.ofSeconds(30), () -> {
             JsonNode c = json(cli("cleanup", "--dry-run", "--json")).get("candidates");
             for (JsonNode n : c) if (n.get("runtime_id").asText().equals("old")) return true;
