@@ -21,6 +21,8 @@ import java.util.concurrent.locks.LockSupport;
 public final class TestDocker {
     public static final String IMAGE = "dormouse-test/busybox:latest";
     public static final String LABEL = "dev.dormouse.test=1";
+    /** This test JVM's own label, so that {@link #removeAll()} leaves containers of other test runs on the same engine alone. */
+    public static final String RUN_LABEL = "dev.dormouse.test.run=" + ProcessHandle.current().pid() + "-" + Long.toHexString(System.nanoTime());
 
     private TestDocker() {}
 
@@ -35,7 +37,7 @@ public final class TestDocker {
 
     /** {@code docker run -d --name NAME --label dev.dormouse.test=1 ARGS...}; returns the container id. */
     public static String run(String name, String... args) {
-        List<String> cmd = new ArrayList<>(List.of("run", "-d", "--name", name, "--label", LABEL));
+        List<String> cmd = new ArrayList<>(List.of("run", "-d", "--name", name, "--label", LABEL, "--label", RUN_LABEL));
         cmd.addAll(List.of(args));
         return exec(cmd.toArray(String[]::new)).strip();
     }
@@ -63,9 +65,9 @@ public final class TestDocker {
         return (int) out.lines().filter(l -> l.strip().equals(action)).count();
     }
 
-    /** Removes every container the tests made. */
+    /** Removes every container this test JVM made. */
     public static void removeAll() {
-        String ids = exec("ps", "-aq", "--filter", "label=" + LABEL).strip();
+        String ids = exec("ps", "-aq", "--filter", "label=" + RUN_LABEL).strip();
         if (ids.isEmpty()) return;
         List<String> cmd = new ArrayList<>(List.of("rm", "-f"));
         cmd.addAll(ids.lines().toList());
