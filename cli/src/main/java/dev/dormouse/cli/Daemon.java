@@ -344,7 +344,7 @@ public final class Daemon implements AutoCloseable {
             }
             DormouseConfig before = config;
             restartNeeded("server", before.server(), next.server());
-            restartNeeded("tls", before.certificates(), next.certificates());
+            restartNeeded("tls", before.tls(), next.tls());
             restartNeeded("providers", before.providers(), next.providers());
             restartNeeded("runtime", before.runtime(), next.runtime());
             restartNeeded("notifications", before.notifications(), next.notifications());

@@ -84,18 +84,9 @@ public final class ConfigLoader {
                 server.path("data_dir", "./data"));
         server.finish();
 
-        Section tls = top.section("tls");
-        List<TlsCertificate> certs = tls.list("certificates", (n, p) -> {
-            Section c = section(n, p);
-            if (c == null) return null;
-            Path cert = c.requiredPath("cert_file");
-            Path key = c.requiredPath("key_file");
-            c.finish();
-            return cert == null || key == null ? null : new TlsCertificate(cert, key);
-        });
-        tls.finish();
-        if (!serverCfg.https().isEmpty() && certs.isEmpty()) {
-            top.problemAt("server.https", "needs at least one entry under tls.certificates");
+        TlsConfig tlsCfg = tls(top.section("tls"));
+        if (!serverCfg.https().isEmpty() && !tlsCfg.hasSource()) {
+            top.problemAt("server.https", "needs tls.certificates or tls.acme");
         }
 
         Section providers = top.section("providers");
@@ -183,7 +174,44 @@ public final class ConfigLoader {
         }
         top.finish();
         checkRoutes(routes, routeNodes, top);
-        return new DormouseConfig(source, serverCfg, certs, providerCfgs, notifications, runtimeCfg, routes, defaultIdle, defaultHealth);
+        return new DormouseConfig(source, serverCfg, tlsCfg, providerCfgs, notifications, runtimeCfg, routes, defaultIdle, defaultHealth);
+    }
+
+    private TlsConfig tls(Section tls) {
+        List<TlsCertificate> certs = tls.list("certificates", (n, p) -> {
+            Section c = section(n, p);
+            if (c == null) return null;
+            Path cert = c.requiredPath("cert_file");
+            Path key = c.requiredPath("key_file");
+            c.finish();
+            return cert == null || key == null ? null : new TlsCertificate(cert, key);
+        });
+        Optional<AcmeConfig> acme = Optional.empty();
+        if (tls.has("acme")) {
+            Section a = tls.section("acme");
+            String email = a.string("email", "");
+            if (!email.isEmpty() && !email.matches("[^@\\s]+@[^@\\s]+")) a.problem("email", "not an email address, got '" + email + "'");
+            String dir = a.string("directory", AcmeConfig.LETS_ENCRYPT.toString());
+            URI directory = AcmeConfig.LETS_ENCRYPT;
+            if (!dir.startsWith("https://") && !dir.startsWith("http://")) {
+                a.problem("directory", "must be the http(s) URL of the CA's ACME directory, got '" + dir + "'");
+            } else {
+                try {
+                    directory = new URI(dir);
+                } catch (URISyntaxException e) {
+                    a.problem("directory", "not a URL: '" + dir + "'");
+                }
+            }
+            Path caFile = a.path("ca_file", "");
+            String challenge = a.oneOf("challenge", "http-01", Set.of("http-01", "tls-alpn-01"));
+            a.finish();
+            acme = Optional.of(new AcmeConfig(email.isEmpty() ? Optional.empty() : Optional.of(email), directory,
+                    Optional.ofNullable(caFile), "tls-alpn-01".equals(challenge) ? AcmeConfig.Challenge.TLS_ALPN_01 : AcmeConfig.Challenge.HTTP_01));
+        }
+        boolean redirect = tls.bool("redirect_http", true);
+        String min = tls.oneOf("min_version", "1.2", Set.of("1.2", "1.3"));
+        tls.finish();
+        return new TlsConfig(certs, acme, redirect, min == null ? "1.2" : min);
     }
 
     private void checkUnique(List<ProviderConfig> providers, Section top) {

@@ -10,12 +10,11 @@ import java.util.Optional;
  * @param defaultIdle {@code defaults.idlewatcher} over the built-in defaults, for routes declared elsewhere (labels)
  * @param defaultHealthcheck {@code defaults.healthcheck} over the built-in defaults
  */
-public record DormouseConfig(Path source, ServerConfig server, List<TlsCertificate> certificates,
+public record DormouseConfig(Path source, ServerConfig server, TlsConfig tls,
         List<ProviderConfig> providers, List<NotificationConfig> notifications, RuntimeConfig runtime,
         List<RouteConfig> routes, IdleConfig defaultIdle, HealthcheckConfig defaultHealthcheck) {
 
     public DormouseConfig {
-        certificates = List.copyOf(certificates);
         providers = List.copyOf(providers);
         notifications = List.copyOf(notifications);
         routes = List.copyOf(routes);

@@ -165,7 +165,13 @@ class ConfigLoaderTest {
             {"routes: [{name: a, listen: 'tcp://:22', target: 'tcp://h:1'}, {name: b, listen: 'tcp://0.0.0.0:22', target: 'tcp://h:2'}]",
                 "routes[1].listen: 'tcp://0.0.0.0:22' is already used by route 'a'"},
             {"runtime: {inspect_interval: 0s}", "runtime.inspect_interval: must be longer than 0"},
-            {"server: {https: ':8443'}", "server.https: needs at least one entry under tls.certificates"},
+            {"server: {https: ':8443'}", "server.https: needs tls.certificates or tls.acme"},
+            {"tls: {min_version: '1.1'}", "tls.min_version: must be 1.2 or 1.3, got '1.1'"},
+            {"tls: {certificates: [{cert_file: a.pem}]}", "tls.certificates[0].key_file: required"},
+            {"tls: {acme: {directory: 'ftp://ca'}}", "tls.acme.directory: must be the http(s) URL of the CA's ACME directory"},
+            {"tls: {acme: {challenge: dns-01}}", "tls.acme.challenge: must be http-01 or tls-alpn-01, got 'dns-01'"},
+            {"tls: {acme: {email: nobody}}", "tls.acme.email: not an email address"},
+            {"tls: {acme: {emial: a@b.c}}", "tls.acme.emial: unknown key (did you mean 'email'?)"},
             {"routes:\n  - name: x\n    name: y\n", "routes[0].name: duplicate key"},
             {"routes: [{name: x, hosts: [x.t], target: 'http://h:1'}\n", "malformed YAML"},
             {"routes: [{name: x, hosts: [x.t], target: 'http://h:1', unknown: 1}]", "routes[0].unknown: unknown key"},
@@ -188,6 +194,27 @@ class ConfigLoaderTest {
             }
         }
         assertEquals(List.of(), failures);
+    }
+
+    @Test
+    void tlsTakesFilesAndAcme() {
+        DormouseConfig c = parse("server: {https: ':8443'}\n"
+                + "tls:\n  certificates: [{cert_file: certs/a.pem, key_file: /etc/k.pem}]\n"
+                + "  acme: {email: ops@example.com, directory: 'https://127.0.0.1:14000/dir', ca_file: pebble.pem, challenge: tls-alpn-01}\n"
+                + "  redirect_http: false\n  min_version: 1.3\n");
+        TlsConfig t = c.tls();
+        assertEquals(List.of(new TlsCertificate(Path.of("/etc/dormouse/certs/a.pem"), Path.of("/etc/k.pem"))), t.certificates());
+        AcmeConfig a = t.acme().orElseThrow();
+        assertEquals(java.util.Optional.of("ops@example.com"), a.email());
+        assertEquals(URI.create("https://127.0.0.1:14000/dir"), a.directory());
+        assertEquals(java.util.Optional.of(Path.of("/etc/dormouse/pebble.pem")), a.caFile());
+        assertEquals(AcmeConfig.Challenge.TLS_ALPN_01, a.challenge());
+        assertEquals(false, t.redirectHttp());
+        assertEquals("1.3", t.minVersion());
+        TlsConfig d = parse("tls: {acme: {}}").tls();
+        assertEquals(AcmeConfig.LETS_ENCRYPT, d.acme().orElseThrow().directory());
+        assertEquals(AcmeConfig.Challenge.HTTP_01, d.acme().orElseThrow().challenge());
+        assertEquals(TlsConfig.NONE, parse("server: {http: ':8080'}").tls());
     }
 
     @Test
