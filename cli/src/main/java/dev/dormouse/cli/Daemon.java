@@ -374,7 +374,7 @@ public final class Daemon implements AutoCloseable {
             for (RouteConfig r : next) {
                 RouteConfig o = old.remove(r.name());
                 if (o == null) added.add(r.name());
-                else if (!o.sameAs(r)) changed.add(r.name());
+                else if (!o.equals(r)) changed.add(r.name());
                 else continue;
                 fresh.add(r);
             }

@@ -24,7 +24,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
-import java.util.regex.PatternSyntaxException;
 
 /**
  * Reads and validates a config file completely: every problem is collected, each with
@@ -77,12 +76,22 @@ public final class ConfigLoader {
         Section top = section(root, "");
         if (top == null) return null;
         Section server = top.section("server");
-        ServerConfig serverCfg = new ServerConfig(
-                server.listen("http", ":8080"),
-                server.listen("https", ""),
-                server.listen("admin", "127.0.0.1:9180"),
-                server.path("data_dir", "./data"));
+        String http = server.listen("http", ":8080");
+        String https = server.listen("https", "");
+        String admin = server.listen("admin", "127.0.0.1:9180");
+        Path dataDir = server.path("data_dir", "./data");
+        HttpLimits limits = limits(server.section("limits"));
+        List<Cidr> trusted = new ArrayList<>();
+        List<String> rawTrusted = server.stringList("trusted_proxies");
+        for (int i = 0; i < rawTrusted.size(); i++) {
+            try {
+                trusted.add(Cidr.parse(rawTrusted.get(i)));
+            } catch (IllegalArgumentException e) {
+                server.problemItem("trusted_proxies", i, e.getMessage());
+            }
+        }
         server.finish();
+        ServerConfig serverCfg = new ServerConfig(http, https, admin, dataDir, limits, trusted);
 
         TlsConfig tlsCfg = tls(top.section("tls"));
         if (!serverCfg.https().isEmpty() && !tlsCfg.hasSource()) {
@@ -159,7 +168,8 @@ public final class ConfigLoader {
         RuntimeConfig runtimeCfg = new RuntimeConfig(
                 runtime.positiveDuration("inspect_interval", Duration.ofSeconds(30)),
                 runtime.positiveDuration("reconcile_interval", Duration.ofMinutes(5)),
-                runtime.positiveDuration("cleanup_interval", Duration.ofHours(1)));
+                runtime.positiveDuration("cleanup_interval", Duration.ofHours(1)),
+                runtime.positiveDuration("history_retention", RuntimeConfig.DEFAULT_HISTORY_RETENTION));
         runtime.finish();
 
         List<Node> routeNodes = top.nodes("routes");
@@ -175,6 +185,40 @@ public final class ConfigLoader {
         top.finish();
         checkRoutes(routes, routeNodes, top);
         return new DormouseConfig(source, serverCfg, tlsCfg, providerCfgs, notifications, runtimeCfg, routes, defaultIdle, defaultHealth);
+    }
+
+    private HttpLimits limits(Section s) {
+        HttpLimits d = HttpLimits.DEFAULT;
+        long header = s.size("max_header_bytes", d.maxHeaderBytes());
+        if (header < HttpLimits.MIN_HEADER_BYTES || header > HttpLimits.MAX_HEADER_BYTES) {
+            s.problem("max_header_bytes", "must be 1KiB to 16MiB, got " + ByteSizes.format(header));
+            header = d.maxHeaderBytes();
+        }
+        Duration timeout = s.positiveDuration("header_timeout", d.headerTimeout());
+        int connections = s.integer("max_connections", d.maxConnections());
+        if (connections < 1 || connections > 1_000_000) {
+            s.problem("max_connections", "must be 1 to 1000000, got " + connections);
+            connections = d.maxConnections();
+        }
+        s.finish();
+        return new HttpLimits(header, timeout, connections);
+    }
+
+    private StreamConfig stream(Section s) {
+        StreamConfig d = StreamConfig.DEFAULT;
+        int connections = s.integer("max_connections", d.maxConnections());
+        if (connections < 1 || connections > 1_000_000) {
+            s.problem("max_connections", "must be 1 to 1000000, got " + connections);
+            connections = d.maxConnections();
+        }
+        Duration idle = s.positiveDuration("idle_timeout", d.idleTimeout());
+        int sessions = s.integer("udp_max_sessions", d.udpMaxSessions());
+        if (sessions < 1 || sessions > 1_000_000) {
+            s.problem("udp_max_sessions", "must be 1 to 1000000, got " + sessions);
+            sessions = d.udpMaxSessions();
+        }
+        s.finish();
+        return new StreamConfig(connections, idle, sessions);
     }
 
     private TlsConfig tls(Section tls) {
@@ -307,10 +351,17 @@ public final class ConfigLoader {
         if (!hasContainer && r.has("idlewatcher")) {
             r.problem("idlewatcher", "needs a container to put to sleep");
         }
+        StreamConfig streamCfg = StreamConfig.DEFAULT;
+        if (r.has("stream")) {
+            streamCfg = stream(r.section("stream"));
+            if (target != null && !(target.getScheme().equals("tcp") || target.getScheme().equals("udp"))) {
+                r.problem("stream", "only tcp and udp routes have stream limits");
+            }
+        }
         r.finish();
         if (name == null || target == null) return null;
         if (hasContainer && container.isEmpty()) brokenContainers.add(name);
-        return new RouteConfig(name, hosts, target, listen, container, idleCfg, hcCfg, retention);
+        return new RouteConfig(name, hosts, target, listen, container, idleCfg, hcCfg, retention, streamCfg);
     }
 
     private IdleConfig idle(Section s) {
@@ -328,17 +379,24 @@ public final class ConfigLoader {
         }
         boolean noLoadingPage = s.bool("no_loading_page", false);
         boolean keepAwake = s.bool("keep_awake_while_connected", true);
-        List<Pattern> ignore = new ArrayList<>();
+        List<String> ignore = new ArrayList<>();
         List<String> raw = s.stringList("ignore_user_agents");
         for (int i = 0; i < raw.size(); i++) {
             try {
-                ignore.add(Pattern.compile(raw.get(i)));
-            } catch (PatternSyntaxException e) {
-                s.problemItem("ignore_user_agents", i, "not a valid regex: " + e.getDescription() + ", got '" + raw.get(i) + "'");
+                UserAgentFilter.check(raw.get(i));
+                ignore.add(raw.get(i));
+            } catch (IllegalArgumentException e) {
+                s.problemItem("ignore_user_agents", i, e.getMessage());
             }
         }
+        int maxHeld = s.integer("max_held_requests", IdleConfig.DEFAULT_MAX_HELD_REQUESTS);
+        if (maxHeld < 1 || maxHeld > 1_000_000) {
+            s.problem("max_held_requests", "must be 1 to 1000000, got " + maxHeld);
+            maxHeld = IdleConfig.DEFAULT_MAX_HELD_REQUESTS;
+        }
         return new IdleConfig(idleTimeout, stopMethod, signal, stopTimeout, wakeTimeout, deps,
-                startEndpoint.isEmpty() ? Optional.empty() : Optional.of(startEndpoint), noLoadingPage, keepAwake, ignore);
+                startEndpoint.isEmpty() ? Optional.empty() : Optional.of(startEndpoint), noLoadingPage, keepAwake,
+                UserAgentFilter.of(ignore), maxHeld);
     }
 
     private HealthcheckConfig healthcheck(Section s) {
@@ -385,7 +443,7 @@ public final class ConfigLoader {
                 }
             }
             if (r.listen().isPresent()) {
-                String prev = listenOwner.putIfAbsent(r.listen().get().toString(), r.name());
+                String prev = listenOwner.putIfAbsent(listenerKey(r.listen().get()), r.name());
                 if (prev != null) top.problemAtNode(nodes.get(i), "routes[" + i + "].listen", "'" + r.listen().get() + "' is already used by route '" + prev + "'");
             }
         }
@@ -416,6 +474,14 @@ public final class ConfigLoader {
                         "dependency cycle: " + String.join(" -> ", cycle));
             }
         }
+    }
+
+    /**
+     * Two listeners clash when they have the same protocol and port, whatever their addresses: {@code udp://:53}
+     * and {@code udp://127.0.0.1:53} would both bind, and which one gets a datagram is up to the kernel.
+     */
+    public static String listenerKey(URI listen) {
+        return listen.getScheme() + "/" + listen.getPort();
     }
 
     private static List<String> findCycle(String at, Map<String, RouteConfig> byName, List<String> stack, Set<String> done) {
@@ -722,6 +788,21 @@ public final class ConfigLoader {
                 return n.intValue();
             }
             typeProblem(l, "a whole number");
+            return def;
+        }
+
+        long size(String key, long def) {
+            Located l = get(key);
+            if (l == null || (l.node instanceof Scalar s0 && s0.value() == null)) return def;
+            if (l.node instanceof Scalar s && (s.value() instanceof String || s.value() instanceof Long)) {
+                try {
+                    return ByteSizes.parse(s.text());
+                } catch (IllegalArgumentException | ArithmeticException e) {
+                    problem(key, e instanceof ArithmeticException ? "size out of range: '" + s.text() + "'" : e.getMessage());
+                    return def;
+                }
+            }
+            typeProblem(l, "a size like 65536, 64KiB or 1MiB");
             return def;
         }
 

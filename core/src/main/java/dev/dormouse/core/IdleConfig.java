@@ -3,7 +3,6 @@ package dev.dormouse.core;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.util.regex.Pattern;
 
 /**
  * A route's {@code idlewatcher:} block, merged over {@code defaults.idlewatcher}.
@@ -18,7 +17,10 @@ import java.util.regex.Pattern;
  * @param noLoadingPage hold browsers like API clients instead of showing the loading page; default false
  * @param keepAwakeWhileConnected open requests, WebSockets, SSE and TCP sessions keep the route awake;
  *     default true
- * @param ignoreUserAgents requests whose User-Agent matches one of these never wake the route; default none
+ * @param ignoreUserAgents requests whose User-Agent matches one of these regexes (RE2 syntax, linear time) never
+ *     wake the route; default none
+ * @param maxHeldRequests requests held at once while the route wakes; beyond it they get {@code 503} with
+ *     {@code Retry-After}; optional, default 10000
  */
 public record IdleConfig(
         Duration idleTimeout,
@@ -30,11 +32,14 @@ public record IdleConfig(
         Optional<String> startEndpoint,
         boolean noLoadingPage,
         boolean keepAwakeWhileConnected,
-        List<Pattern> ignoreUserAgents) {
+        UserAgentFilter ignoreUserAgents,
+        int maxHeldRequests) {
+    public static final int DEFAULT_MAX_HELD_REQUESTS = 10_000;
 
     public IdleConfig {
         dependsOn = List.copyOf(dependsOn);
-        ignoreUserAgents = List.copyOf(ignoreUserAgents);
+        java.util.Objects.requireNonNull(ignoreUserAgents, "ignoreUserAgents");
+        if (maxHeldRequests < 1) throw new IllegalArgumentException("maxHeldRequests must be >= 1, got " + maxHeldRequests);
     }
 
     /** Whether the route ever sleeps on its own. */
@@ -44,20 +49,6 @@ public record IdleConfig(
 
     /** True when the user agent matches one of {@link #ignoreUserAgents}. */
     public boolean ignores(String userAgent) {
-        if (userAgent == null || ignoreUserAgents.isEmpty()) return false;
-        for (Pattern p : ignoreUserAgents) {
-            if (p.matcher(userAgent).find()) return true;
-        }
-        return false;
-    }
-
-    /** Compares by value; {@link Pattern} has identity equality, so its source text is compared instead. */
-    public boolean sameAs(IdleConfig o) {
-        return idleTimeout.equals(o.idleTimeout) && stopMethod == o.stopMethod && stopSignal.equals(o.stopSignal)
-                && stopTimeout.equals(o.stopTimeout) && wakeTimeout.equals(o.wakeTimeout) && dependsOn.equals(o.dependsOn)
-                && startEndpoint.equals(o.startEndpoint) && noLoadingPage == o.noLoadingPage
-                && keepAwakeWhileConnected == o.keepAwakeWhileConnected
-                && ignoreUserAgents.stream().map(Pattern::pattern).toList()
-                        .equals(o.ignoreUserAgents.stream().map(Pattern::pattern).toList());
+        return ignoreUserAgents.matches(userAgent);
     }
 }

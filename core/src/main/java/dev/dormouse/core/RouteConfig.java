@@ -19,9 +19,11 @@ import java.util.Optional;
  * @param idle the idle watcher settings; meaningful only with a container
  * @param healthcheck health check and readiness probe settings
  * @param retention opt-in TTL removal of the stopped container; optional
+ * @param stream bounds on connections and sessions of a tcp or udp route; optional, see {@link StreamConfig}
  */
 public record RouteConfig(String name, List<String> hosts, URI target, Optional<URI> listen,
-        Optional<ContainerRef> container, IdleConfig idle, HealthcheckConfig healthcheck, Optional<Duration> retention) {
+        Optional<ContainerRef> container, IdleConfig idle, HealthcheckConfig healthcheck, Optional<Duration> retention,
+        StreamConfig stream) {
 
     public RouteConfig {
         hosts = List.copyOf(hosts);
@@ -44,12 +46,5 @@ public record RouteConfig(String name, List<String> hosts, URI target, Optional<
         String port = auth.substring(auth.lastIndexOf(':') + 1);
         String h = host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
         return URI.create(target.getScheme() + "://" + h + ":" + port + (target.getRawPath() == null ? "" : target.getRawPath()));
-    }
-
-    /** Value equality that also compares regexes by their source. */
-    public boolean sameAs(RouteConfig o) {
-        return name.equals(o.name) && hosts.equals(o.hosts) && target.equals(o.target) && listen.equals(o.listen)
-                && container.equals(o.container) && idle.sameAs(o.idle) && healthcheck.equals(o.healthcheck)
-                && retention.equals(o.retention);
     }
 }

@@ -1,14 +1,22 @@
 package dev.dormouse.core;
 
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * The {@code server:} block.
  *
  * @param http HTTP listener {@code [host]:port}; optional, default {@code :8080}; empty disables it
- * @param https HTTPS listener; optional, default empty (disabled); needs {@code tls.certificates}
+ * @param https HTTPS listener; optional, default empty (disabled); needs {@code tls.certificates} or {@code tls.acme}
  * @param admin admin API listener; optional, default {@code 127.0.0.1:9180}; empty disables it
  * @param dataDir where {@code dormouse.db} and {@code admin.token} live; optional, default {@code ./data},
  *     relative paths resolve against the config file's directory
+ * @param limits bounds on what HTTP clients can make the listeners hold; optional, see {@link HttpLimits}
+ * @param trustedProxies address blocks whose {@code X-Forwarded-*}, {@code Forwarded} and {@code X-Real-IP}
+ *     headers are kept and appended to; from every other client they are replaced; optional, default none
  */
-public record ServerConfig(String http, String https, String admin, Path dataDir) {}
+public record ServerConfig(String http, String https, String admin, Path dataDir, HttpLimits limits, List<Cidr> trustedProxies) {
+    public ServerConfig {
+        trustedProxies = List.copyOf(trustedProxies);
+    }
+}

@@ -165,6 +165,28 @@ class ConfigLoaderTest {
             {"routes: [{name: a, listen: 'tcp://:22', target: 'tcp://h:1'}, {name: b, listen: 'tcp://0.0.0.0:22', target: 'tcp://h:2'}]",
                 "routes[1].listen: 'tcp://0.0.0.0:22' is already used by route 'a'"},
             {"runtime: {inspect_interval: 0s}", "runtime.inspect_interval: must be longer than 0"},
+            {"runtime: {history_retention: 0s}", "runtime.history_retention: must be longer than 0"},
+            {"server: {limits: {max_header_bytes: 512}}", "server.limits.max_header_bytes: must be 1KiB to 16MiB, got 512"},
+            {"server: {limits: {max_header_bytes: 64 apples}}", "server.limits.max_header_bytes: not a size: '64 apples'"},
+            {"server: {limits: {max_header_bytes: [1]}}", "server.limits.max_header_bytes: must be a size like 65536, 64KiB or 1MiB"},
+            {"server: {limits: {header_timeout: 0s}}", "server.limits.header_timeout: must be longer than 0"},
+            {"server: {limits: {max_connections: 0}}", "server.limits.max_connections: must be 1 to 1000000, got 0"},
+            {"server: {limits: {max_conections: 5}}", "server.limits.max_conections: unknown key (did you mean 'max_connections'?)"},
+            {"server: {trusted_proxies: ['10.0.0.0/33']}", "server.trusted_proxies[0]: prefix length must be 0 to 32"},
+            {"server: {trusted_proxies: ['10.0.0.1/8']}", "server.trusted_proxies[0]: '10.0.0.1/8' has host bits set; the block is 10.0.0.0/8"},
+            {"server: {trusted_proxies: ['proxy.lan']}", "server.trusted_proxies[0]: not an address block"},
+            {"routes: [{name: x, hosts: [x.t], target: 'http://h:1', stream: {max_connections: 5}}]",
+                "routes[0].stream: only tcp and udp routes have stream limits"},
+            {"routes: [{name: x, listen: 'udp://:53', target: 'udp://h:53', stream: {udp_max_sessions: 0}}]",
+                "routes[0].stream.udp_max_sessions: must be 1 to 1000000, got 0"},
+            {"routes: [{name: x, listen: 'tcp://:22', target: 'tcp://h:22', stream: {idle_timeout: 0s}}]",
+                "routes[0].stream.idle_timeout: must be longer than 0"},
+            {DOCKER + "routes: [{name: x, hosts: [x.t], container: x, idlewatcher: {max_held_requests: 0}}]",
+                "routes[0].idlewatcher.max_held_requests: must be 1 to 1000000, got 0"},
+            {DOCKER + "routes: [{name: x, hosts: [x.t], container: x, idlewatcher: {ignore_user_agents: ['(bot)\\1']}}]",
+                "routes[0].idlewatcher.ignore_user_agents[0]: not a valid regex (RE2 syntax: no backreferences or lookaround)"},
+            {"routes: [{name: a, listen: 'udp://:5353', target: 'udp://h:1'}, {name: b, listen: 'udp://127.0.0.1:5353', target: 'udp://h:2'}]",
+                "routes[1].listen: 'udp://127.0.0.1:5353' is already used by route 'a'"},
             {"server: {https: ':8443'}", "server.https: needs tls.certificates or tls.acme"},
             {"tls: {min_version: '1.1'}", "tls.min_version: must be 1.2 or 1.3, got '1.1'"},
             {"tls: {certificates: [{cert_file: a.pem}]}", "tls.certificates[0].key_file: required"},
@@ -194,6 +216,39 @@ class ConfigLoaderTest {
             }
         }
         assertEquals(List.of(), failures);
+    }
+
+    @Test
+    void limitsAndTrustedProxiesHaveSafeDefaultsAndTakeSizes() {
+        DormouseConfig d = parse("");
+        assertEquals(HttpLimits.DEFAULT, d.server().limits());
+        assertEquals(64 * 1024, d.server().limits().maxHeaderBytes());
+        assertEquals(Duration.ofSeconds(30), d.server().limits().headerTimeout());
+        assertEquals(10_000, d.server().limits().maxConnections());
+        assertEquals(List.of(), d.server().trustedProxies());
+        assertEquals(Duration.ofDays(30), d.runtime().historyRetention());
+        DormouseConfig c = parse("server:\n  limits: {max_header_bytes: 1MiB, header_timeout: 5s, max_connections: 200}\n"
+                + "  trusted_proxies: [10.0.0.0/8, '::1', 'fd00::/8']\nruntime: {history_retention: 7d}\n");
+        assertEquals(new HttpLimits(1024 * 1024, Duration.ofSeconds(5), 200), c.server().limits());
+        assertEquals(List.of(Cidr.parse("10.0.0.0/8"), Cidr.parse("::1/128"), Cidr.parse("fd00::/8")), c.server().trustedProxies());
+        assertEquals(Duration.ofDays(7), c.runtime().historyRetention());
+        assertEquals(65536, parse("server: {limits: {max_header_bytes: 65536}}").server().limits().maxHeaderBytes());
+    }
+
+    @Test
+    void streamLimitsAndHeldRequestsHaveSafeDefaults() {
+        DormouseConfig c = parse(DOCKER + """
+                routes:
+                  - {name: dns, listen: 'udp://:5353', target: 'udp://127.0.0.1:53', container: dns,
+                     stream: {udp_max_sessions: 64, idle_timeout: 30s}}
+                  - {name: ssh, listen: 'tcp://:2222', target: 'tcp://127.0.0.1:22'}
+                  - {name: web, hosts: [w.t], container: web, idlewatcher: {max_held_requests: 50}}
+                """);
+        assertEquals(new StreamConfig(1024, Duration.ofSeconds(30), 64), c.routes().get(0).stream());
+        assertEquals(StreamConfig.DEFAULT, c.routes().get(1).stream());
+        assertEquals(new StreamConfig(1024, Duration.ofHours(1), 1024), StreamConfig.DEFAULT);
+        assertEquals(50, c.routes().get(2).idle().maxHeldRequests());
+        assertEquals(10_000, c.routes().get(0).idle().maxHeldRequests());
     }
 
     @Test

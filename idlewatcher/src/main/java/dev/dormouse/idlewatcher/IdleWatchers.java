@@ -74,7 +74,7 @@ public final class IdleWatchers implements AutoCloseable {
         for (RouteConfig r : routes) {
             if (r.container().isEmpty()) continue;
             RouteWatcher old = keep.get(r.name());
-            if (old != null && old.config().sameAs(r)) {
+            if (old != null && old.config().equals(r)) {
                 next.put(r.name(), old);
                 continue;
             }

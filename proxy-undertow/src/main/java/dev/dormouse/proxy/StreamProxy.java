@@ -80,7 +80,7 @@ public final class StreamProxy implements AutoCloseable {
         next.forEach(r -> byName.put(r.config().name(), r));
         for (ProxyRoute old : routes) {
             ProxyRoute now = byName.get(old.config().name());
-            if (now != null && now.config().sameAs(old.config()) && now.watcher().equals(old.watcher())) continue;
+            if (now != null && now.config().equals(old.config()) && now.watcher().equals(old.watcher())) continue;
             StreamListener l = listeners.remove(old.config().name());
             errors.remove(old.config().name());
             if (l != null) {
@@ -90,7 +90,7 @@ public final class StreamProxy implements AutoCloseable {
         }
         for (ProxyRoute r : next) {
             ProxyRoute before = routes.stream().filter(o -> o.config().name().equals(r.config().name())).findFirst().orElse(null);
-            boolean kept = before != null && before.config().sameAs(r.config()) && before.watcher().equals(r.watcher());
+            boolean kept = before != null && before.config().equals(r.config()) && before.watcher().equals(r.watcher());
             if (!kept) listen(r);
         }
         routes = next;

@@ -108,6 +108,6 @@ final class Upstream {
 
     /** Whether this upstream can serve {@code other} unchanged (same config and the same watcher). */
     boolean serves(ProxyRoute other) {
-        return route.config().sameAs(other.config()) && route.watcher().equals(other.watcher());
+        return route.config().equals(other.config()) && route.watcher().equals(other.watcher());
     }
 }

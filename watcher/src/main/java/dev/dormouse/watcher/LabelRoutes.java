@@ -8,6 +8,7 @@ import dev.dormouse.core.HealthcheckConfig;
 import dev.dormouse.core.IdleConfig;
 import dev.dormouse.core.RouteConfig;
 import dev.dormouse.core.StopMethod;
+import dev.dormouse.core.StreamConfig;
 import dev.dormouse.core.spi.ContainerState;
 import dev.dormouse.core.spi.ContainerStatus;
 import java.net.URI;
@@ -93,7 +94,7 @@ public final class LabelRoutes {
                 duration(l, "stop_timeout", d.stopTimeout()), duration(l, "wake_timeout", d.wakeTimeout()),
                 l.containsKey("depends_on") ? list(l.get("depends_on")) : d.dependsOn(),
                 l.containsKey("start_endpoint") && !l.get("start_endpoint").isEmpty() ? Optional.of(l.get("start_endpoint")) : d.startEndpoint(),
-                bool(l, "no_loading_page", d.noLoadingPage()), d.keepAwakeWhileConnected(), d.ignoreUserAgents());
+                bool(l, "no_loading_page", d.noLoadingPage()), d.keepAwakeWhileConnected(), d.ignoreUserAgents(), d.maxHeldRequests());
         if (idle.startEndpoint().isPresent() && !idle.startEndpoint().get().startsWith("/")) {
             throw new IllegalArgumentException("label " + PREFIX + "start_endpoint: must start with '/', got '" + idle.startEndpoint().get() + "'");
         }
@@ -103,7 +104,8 @@ public final class LabelRoutes {
                 hd.disable(), hd.expectedStatus(), hd.send(), hd.expect());
         Optional<Duration> retention = l.containsKey("retention") ? Optional.of(duration(l, "retention", Duration.ZERO)).filter(Duration::isPositive)
                 : Optional.empty();
-        return new RouteConfig(name, hosts, target, listen, Optional.of(new ContainerRef("docker", provider.name(), c.name())), idle, hc, retention);
+        return new RouteConfig(name, hosts, target, listen, Optional.of(new ContainerRef("docker", provider.name(), c.name())), idle, hc, retention,
+                StreamConfig.DEFAULT);
     }
 
     /** A container name as a route name: lower case, anything outside {@code [a-z0-9-]} becomes '-'. */
