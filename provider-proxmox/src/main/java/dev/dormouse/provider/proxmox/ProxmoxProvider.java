@@ -329,6 +329,7 @@ final class ProxmoxProvider implements Provider {
     public synchronized void close() {
         closed = true;
         if (poller != null) poller.interrupt();
+        api.close();
     }
 
     @Override
