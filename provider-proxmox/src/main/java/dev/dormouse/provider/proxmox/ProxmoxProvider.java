@@ -7,6 +7,7 @@ import dev.dormouse.core.spi.ContainerHealth;
 import dev.dormouse.core.spi.ContainerState;
 import dev.dormouse.core.spi.ContainerStatus;
 import dev.dormouse.core.spi.Provider;
+import dev.dormouse.core.spi.ProviderCheck;
 import dev.dormouse.core.spi.ProviderException;
 import dev.dormouse.core.spi.ProviderException.Reason;
 import java.lang.System.Logger.Level;
@@ -239,6 +240,13 @@ final class ProxmoxProvider implements Provider {
         }
         waitTask(g, api.delete(path(g, kind), "remove", container).asText(""), "remove", TASK_BOUND);
         kinds.remove(container);
+    }
+
+    /** {@code GET /version}: answers only with a token PVE accepts. PVE tells no clock there. */
+    @Override
+    public Optional<ProviderCheck> check() {
+        JsonNode v = api.get("/version", "check", "");
+        return Optional.of(new ProviderCheck("PVE " + v.path("version").asText("?"), Optional.empty()));
     }
 
     // ---------------------------------------------------------------- events by polling

@@ -27,6 +27,7 @@ import java.util.regex.Pattern;
  *     runs for {@link #taskMillis} and then changes the guest;</li>
  * <li>{@code GET /nodes/{node}/tasks/{upid}/status}: {@code {"data":{"status":"running"|"stopped","exitstatus":"OK"|text}}};</li>
  * <li>{@code GET /cluster/resources?type=vm}: every guest with node, vmid, type, status, name.</li>
+ * <li>{@code GET /version}: {@code {"data":{"version","release","repoid"}}}.</li>
  * <li>{@code GET /nodes/{node}/lxc/{vmid}/interfaces}: {@code {"data":[{"name","inet":"ADDR/8","hwaddr"}]}} with
  *     {@code lo} first; a stopped container answers 500 "CT VMID not running";</li>
  * <li>{@code GET /nodes/{node}/qemu/{vmid}/agent/network-get-interfaces}: {@code {"data":{"result":[{"name",
@@ -200,6 +201,9 @@ public final class PveSimulator implements AutoCloseable {
         }
         if (!expectedAuth.equals(x.headers().get("authorization"))) {
             return reply(401, "{\"data\":null,\"message\":\"authentication failure\"}");
+        }
+        if (path.equals("/api2/json/version")) {
+            return reply(200, "{\"data\":{\"version\":\"8.2.4\",\"release\":\"8.2\",\"repoid\":\"faa83925c9641325\"}}");
         }
         if (path.equals("/api2/json/cluster/resources")) {
             List<String> rows = new ArrayList<>();
