@@ -43,10 +43,14 @@ final class DoctorCommand implements Callable<Integer> {
             Table t = new Table("CHECK", "STATUS", "DETAIL");
             for (DoctorCheck c : checks) t.row(c.check(), c.status().label, c.detail());
             t.print(out);
-            out.println(problems == 0 ? "OK: " + checks.size() + " checks" + (warnings == 0 ? "" : ", " + warnings + " warnings")
-                    : problems + (problems == 1 ? " problem" : " problems") + (warnings == 0 ? "" : ", " + warnings + " warnings"));
+            String warned = warnings == 0 ? "" : ", " + count(warnings, "warning");
+            out.println(problems == 0 ? "OK: " + count(checks.size(), "check") + warned : count(problems, "problem") + warned);
             out.flush();
         }
         return problems == 0 ? 0 : 1;
+    }
+
+    private static String count(long n, String what) {
+        return n + " " + what + (n == 1 ? "" : "s");
     }
 }

@@ -118,7 +118,7 @@ final class LocalChecks {
         if (type != S_IFSOCK) return DoctorCheck.problem(check, socket + " is not a socket (" + described + ")");
         boolean allowed = who.mayReadWrite((Integer) a.get("uid"), (Integer) a.get("gid"), posix.permissions())
                 || (self && Files.isReadable(socket) && Files.isWritable(socket));
-        if (allowed) return DoctorCheck.ok(check, socket + " is readable and writable by " + who + " (" + described + ")");
+        if (allowed) return DoctorCheck.ok(check, socket + " is readable and writable by " + who + ": " + described);
         Set<PosixFilePermission> m = posix.permissions();
         boolean groupMay = m.contains(PosixFilePermission.GROUP_READ) && m.contains(PosixFilePermission.GROUP_WRITE);
         String group = posix.group().getName();
