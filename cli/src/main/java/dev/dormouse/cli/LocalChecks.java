@@ -47,6 +47,8 @@ final class LocalChecks {
             Path t = Files.createTempFile(dir, ".dormouse-doctor-", ".tmp");
             Files.delete(t);
             return Optional.empty();
+        } catch (java.nio.file.AccessDeniedException e) {
+            return Optional.of("permission denied");
         } catch (FileSystemException e) {
             return Optional.of(e.getReason() == null ? e.getClass().getSimpleName() : e.getReason());
         } catch (IOException e) {
