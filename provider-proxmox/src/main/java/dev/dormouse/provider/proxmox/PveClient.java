@@ -47,7 +47,15 @@ final class PveClient implements AutoCloseable {
     PveClient(ProxmoxProviderConfig config, String secret) {
         this.config = config;
         this.authorization = "PVEAPIToken=" + config.tokenId() + "=" + secret;
-        URI origin = URI.create(config.url());
+        URI origin;
+        try {
+            origin = new URI(config.url());
+        } catch (java.net.URISyntaxException e) {
+            throw new ProviderException(Reason.FAILED, "proxmox " + config.name() + ": url '" + config.url() + "' is not a URL: " + e.getReason());
+        }
+        if (origin.getHost() == null) {
+            throw new ProviderException(Reason.FAILED, "proxmox " + config.name() + ": url '" + config.url() + "' names no host");
+        }
         String path = origin.getRawPath() == null ? "" : origin.getRawPath();
         this.base = (path.endsWith("/") ? path.substring(0, path.length() - 1) : path) + "/api2/json";
         Optional<SSLSocketFactory> tls = Optional.empty();

@@ -77,8 +77,9 @@ final class PveHttp implements AutoCloseable {
             throws ExchangeException {
         long deadline = System.nanoTime() + timeout.toNanos();
         byte[] request = request(method, target, headers, body, idempotent);
-        while (true) {
-            PveConnection c = idempotent ? pooled() : null;
+        // Each stale connection is dropped on the way, so the last round always has a new one.
+        for (int round = 0; ; round++) {
+            PveConnection c = idempotent && round <= MAX_IDLE ? pooled() : null;
             boolean reused = c != null;
             if (c == null) {
                 try {

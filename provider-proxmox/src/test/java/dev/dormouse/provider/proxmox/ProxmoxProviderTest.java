@@ -129,6 +129,15 @@ class ProxmoxProviderTest {
     }
 
     @Test
+    void aUrlWithoutAHostIsRefusedByName() throws Exception {
+        Path f = dir.resolve("s");
+        Files.writeString(f, "x");
+        ProviderException e = assertThrows(ProviderException.class, () -> new ProxmoxProviderFactory().create(
+                new ProxmoxProviderConfig("pve", "https://:8006", "root@pam!dormouse", f, Optional.empty(), false, Duration.ofSeconds(5))));
+        assertEquals("proxmox pve: url 'https://:8006' names no host", e.getMessage());
+    }
+
+    @Test
     void checkAsksForTheVersionWithTheToken() throws Exception {
         assertEquals(Optional.of(new dev.dormouse.core.spi.ProviderCheck("PVE 8.2.4", Optional.empty())), provider.check());
         Provider wrong = provider("not-the-secret", Duration.ofSeconds(5));
