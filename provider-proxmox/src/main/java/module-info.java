@@ -1,7 +1,6 @@
 /** The Proxmox VE provider: LXC containers and QEMU VMs over the PVE HTTP API with API tokens. */
 module dev.dormouse.provider.proxmox {
     requires dev.dormouse.core;
-    requires java.net.http;
     requires com.fasterxml.jackson.databind;
 
     provides dev.dormouse.core.spi.ProviderFactory with dev.dormouse.provider.proxmox.ProxmoxProviderFactory;

@@ -311,7 +311,7 @@ class AdminCommandsTest extends FakeDaemonTest {
     void completionPrintsABashScriptWithTheCommands() {
         Result r = run("completion");
         assertEquals(0, r.code(), r.toString());
-        assertTrue(r.out().contains("local commands=\"serve validate routes wake sleep runtimes ops events cleanup reload version completion help\""),
+        assertTrue(r.out().contains("local commands=\"serve validate doctor routes wake sleep runtimes ops events cleanup reload version completion help\""),
                 "the script completes every command");
         assertTrue(r.out().contains("complete -F"), "a bash completion function is registered");
         assertTrue(r.out().contains("--dry-run") && r.out().contains("--follow"), "options complete too");

@@ -64,6 +64,17 @@ public interface Provider extends AutoCloseable {
         return new ProviderStatus(true, java.util.Optional.empty(), java.util.Optional.empty());
     }
 
+    /**
+     * Asks the backend, changing nothing, whether it answers and accepts this provider's credentials (for
+     * {@code dormouse doctor}). Empty when this provider has no such check (test fakes).
+     *
+     * @throws ProviderException {@code UNAVAILABLE} when the backend does not answer, {@code UNAUTHORIZED}
+     *     when it refuses the credentials
+     */
+    default java.util.Optional<ProviderCheck> check() {
+        return java.util.Optional.empty();
+    }
+
     @Override
     void close();
 }

@@ -9,6 +9,7 @@ import com.github.dockerjava.api.exception.NotModifiedException;
 import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.api.model.Event;
 import com.github.dockerjava.api.model.EventType;
+import com.github.dockerjava.api.model.Info;
 import com.github.dockerjava.core.DefaultDockerClientConfig;
 import com.github.dockerjava.core.DockerClientConfig;
 import com.github.dockerjava.core.DockerClientImpl;
@@ -18,16 +19,20 @@ import dev.dormouse.core.spi.ContainerEvent;
 import dev.dormouse.core.spi.ContainerState;
 import dev.dormouse.core.spi.ContainerStatus;
 import dev.dormouse.core.spi.Provider;
+import dev.dormouse.core.spi.ProviderCheck;
 import dev.dormouse.core.spi.ProviderException;
 import dev.dormouse.core.spi.ProviderException.Reason;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -156,7 +161,27 @@ final class DockerProvider implements Provider {
     }
 
     private String prefix(String action, String container) {
-        return "docker " + config.name() + ": " + action + " container '" + container + "': ";
+        return "docker " + config.name() + ": " + action + (container.isEmpty() ? "" : " container '" + container + "'") + ": ";
+    }
+
+    /** {@code /_ping}, then {@code /info} for the engine's version and clock. */
+    @Override
+    public Optional<ProviderCheck> check() {
+        try {
+            ops.pingCmd().exec();
+            Info info = ops.infoCmd().exec();
+            Optional<Instant> time = Optional.empty();
+            if (info.getSystemTime() != null) {
+                try {
+                    time = Optional.of(OffsetDateTime.parse(info.getSystemTime()).toInstant());
+                } catch (DateTimeParseException e) {
+                    // an engine that writes its clock otherwise is checked without it
+                }
+            }
+            return Optional.of(new ProviderCheck("Docker " + info.getServerVersion(), time));
+        } catch (RuntimeException e) {
+            throw failure("ping engine", "", e);
+        }
     }
 
     ProviderException failure(String action, String container, RuntimeException e) {

@@ -103,6 +103,21 @@ class DockerProviderIT {
     }
 
     @Test
+    void checkPingsTheEngineAndReadsItsClock() throws Exception {
+        java.time.Instant before = java.time.Instant.now();
+        dev.dormouse.core.spi.ProviderCheck c = docker.check().orElseThrow();
+        assertTrue(c.server().matches("Docker \\d+\\..*"), c.server());
+        java.time.Instant engine = c.serverTime().orElseThrow();
+        assertTrue(Duration.between(before, engine).abs().toSeconds() < 5, "the engine's clock on this machine: " + engine);
+        java.nio.file.Path nothing = java.nio.file.Files.createTempDirectory("dm-nosock").resolve("docker.sock");
+        try (Provider down = new DockerProviderFactory().create(new DockerProviderConfig("down", "unix://" + nothing, false))) {
+            ProviderException e = assertThrows(ProviderException.class, down::check);
+            assertEquals(ProviderException.Reason.UNAVAILABLE, e.reason());
+            assertTrue(e.getMessage().startsWith("docker down: ping engine: engine unreachable at unix://" + nothing), e.getMessage());
+        }
+    }
+
+    @Test
     void errorsNameProviderActionContainerAndDockersMessage() {
         String c = sleeper("dm-pit-err");
         docker.stop(c, "SIGTERM", Duration.ofSeconds(5));

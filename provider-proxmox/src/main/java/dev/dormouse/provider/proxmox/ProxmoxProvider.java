@@ -7,6 +7,7 @@ import dev.dormouse.core.spi.ContainerHealth;
 import dev.dormouse.core.spi.ContainerState;
 import dev.dormouse.core.spi.ContainerStatus;
 import dev.dormouse.core.spi.Provider;
+import dev.dormouse.core.spi.ProviderCheck;
 import dev.dormouse.core.spi.ProviderException;
 import dev.dormouse.core.spi.ProviderException.Reason;
 import java.lang.System.Logger.Level;
@@ -241,6 +242,13 @@ final class ProxmoxProvider implements Provider {
         kinds.remove(container);
     }
 
+    /** {@code GET /version}: answers only with a token PVE accepts. PVE tells no clock there. */
+    @Override
+    public Optional<ProviderCheck> check() {
+        JsonNode v = api.get("/version", "check", "");
+        return Optional.of(new ProviderCheck("PVE " + v.path("version").asText("?"), Optional.empty()));
+    }
+
     // ---------------------------------------------------------------- events by polling
 
     @Override
@@ -329,6 +337,7 @@ final class ProxmoxProvider implements Provider {
     public synchronized void close() {
         closed = true;
         if (poller != null) poller.interrupt();
+        api.close();
     }
 
     @Override

@@ -7,12 +7,9 @@ import dev.dormouse.core.ProxmoxProviderConfig;
 import dev.dormouse.core.spi.ProviderException;
 import dev.dormouse.core.spi.ProviderException.Reason;
 import java.io.IOException;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
@@ -20,37 +17,57 @@ import java.security.SecureRandom;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Collectors;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLSocketFactory;
 import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
  * The PVE HTTP API ({@code /api2/json}) with API-token authentication. Answers are unwrapped from
  * {@code {"data": ...}}; failures become {@link ProviderException}s with PVE's message. Reads are
- * retried on a broken connection; actions are not (they are not idempotent on PVE's side).
+ * retried on a broken connection; actions are sent once, each on a connection of its own, since they
+ * are not idempotent on PVE's side (see {@link PveHttp}).
  */
-final class PveClient {
+final class PveClient implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int READ_ATTEMPTS = 3;
+    private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
     private final ProxmoxProviderConfig config;
     private final String authorization;
     private final String base;
-    private final HttpClient http;
+    private final PveHttp http;
 
     PveClient(ProxmoxProviderConfig config, String secret) {
         this.config = config;
         this.authorization = "PVEAPIToken=" + config.tokenId() + "=" + secret;
-        String u = config.url().endsWith("/") ? config.url().substring(0, config.url().length() - 1) : config.url();
-        this.base = u + "/api2/json";
-        HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5));
-        if (config.url().startsWith("https://") && (config.insecureSkipVerify() || config.fingerprint().isPresent())) {
-            b.sslContext(pinned(config));
+        URI origin;
+        try {
+            origin = new URI(config.url());
+        } catch (java.net.URISyntaxException e) {
+            throw new ProviderException(Reason.FAILED, "proxmox " + config.name() + ": url '" + config.url() + "' is not a URL: " + e.getReason());
         }
-        this.http = b.build();
+        if (origin.getHost() == null) {
+            throw new ProviderException(Reason.FAILED, "proxmox " + config.name() + ": url '" + config.url() + "' names no host");
+        }
+        String path = origin.getRawPath() == null ? "" : origin.getRawPath();
+        this.base = (path.endsWith("/") ? path.substring(0, path.length() - 1) : path) + "/api2/json";
+        Optional<SSLSocketFactory> tls = Optional.empty();
+        boolean pinned = config.insecureSkipVerify() || config.fingerprint().isPresent();
+        if ("https".equalsIgnoreCase(origin.getScheme())) {
+            try {
+                tls = Optional.of(pinned ? pinned(config).getSocketFactory() : SSLContext.getDefault().getSocketFactory());
+            } catch (GeneralSecurityException e) {
+                throw new DormouseException("proxmox " + config.name() + ": TLS setup: " + e.getMessage(), e);
+            }
+        }
+        this.http = new PveHttp(origin, tls, !pinned);
     }
 
     /** A TLS context that trusts exactly the pinned certificate (by SHA-256), or anything with insecure_skip_verify. */
@@ -106,7 +123,7 @@ final class PveClient {
         ProviderException last = null;
         for (int attempt = 1; attempt <= READ_ATTEMPTS; attempt++) {
             try {
-                return send(HttpRequest.newBuilder(URI.create(base + path)).GET(), action, guest);
+                return send("GET", path, new byte[0], action, guest);
             } catch (ProviderException e) {
                 if (e.reason() != Reason.UNAVAILABLE) throw e;
                 last = e;
@@ -119,30 +136,35 @@ final class PveClient {
         String body = form.entrySet().stream()
                 .map(e -> URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8) + "=" + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8))
                 .collect(Collectors.joining("&"));
-        return send(HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", "application/x-www-form-urlencoded")
-                .POST(HttpRequest.BodyPublishers.ofString(body)), action, guest);
+        return send("POST", path, body.getBytes(StandardCharsets.UTF_8), action, guest);
     }
 
     JsonNode delete(String path, String action, String guest) {
-        return send(HttpRequest.newBuilder(URI.create(base + path)).DELETE(), action, guest);
+        return send("DELETE", path, new byte[0], action, guest);
     }
 
-    private JsonNode send(HttpRequest.Builder b, String action, String guest) {
-        HttpResponse<String> r;
+    private JsonNode send(String method, String path, byte[] body, String action, String guest) {
+        boolean read = method.equals("GET");
+        List<String> headers = new ArrayList<>(List.of("Authorization", authorization, "Accept", "application/json"));
+        if (body.length > 0) headers.addAll(List.of("Content-Type", "application/x-www-form-urlencoded"));
+        PveConnection.Response r;
         try {
-            r = http.send(b.header("Authorization", authorization).header("Accept", "application/json").timeout(Duration.ofSeconds(30)).build(),
-                    HttpResponse.BodyHandlers.ofString());
-        } catch (HttpTimeoutException e) {
-            throw new ProviderException(Reason.TIMEOUT, prefix(action, guest) + "no answer from " + config.url() + " within 30s", e);
-        } catch (IOException e) {
-            throw new ProviderException(Reason.UNAVAILABLE, prefix(action, guest) + "unreachable at " + config.url() + ": "
-                    + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : " " + e.getMessage()), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ProviderException(Reason.FAILED, prefix(action, guest) + "interrupted", e);
+            r = http.exchange(method, base + path, headers, body, read, TIMEOUT);
+        } catch (PveHttp.ExchangeException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof SocketTimeoutException && e.written) {
+                throw new ProviderException(Reason.TIMEOUT, prefix(action, guest) + "no answer from " + config.url() + " within "
+                        + TIMEOUT.toSeconds() + "s" + (read ? "" : " (not sent again: PVE may have run it)"), e);
+            }
+            String what = cause.getClass().getSimpleName() + (cause.getMessage() == null ? "" : " " + cause.getMessage());
+            if (e.written && !read) {
+                throw new ProviderException(Reason.UNAVAILABLE, prefix(action, guest) + "connection to " + config.url()
+                        + " broke after the request was sent (not sent again: PVE may have run it): " + what, e);
+            }
+            throw new ProviderException(Reason.UNAVAILABLE, prefix(action, guest) + "unreachable at " + config.url() + ": " + what, e);
         }
-        JsonNode root = parse(r.body());
-        int status = r.statusCode();
+        JsonNode root = parse(new String(r.body(), StandardCharsets.UTF_8));
+        int status = r.status();
         if (status == 200) return root.path("data");
         String message = root.path("message").asText("").strip();
         if (message.isEmpty() && root.has("errors")) message = root.get("errors").toString();
@@ -158,6 +180,11 @@ final class PveClient {
             default -> String.valueOf(status);
         };
         throw new ProviderException(reason, prefix(action, guest) + hint + (message.isEmpty() ? "" : ": " + message));
+    }
+
+    @Override
+    public void close() {
+        http.close();
     }
 
     private static JsonNode parse(String body) {

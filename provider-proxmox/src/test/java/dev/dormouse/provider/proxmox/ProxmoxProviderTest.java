@@ -129,6 +129,26 @@ class ProxmoxProviderTest {
     }
 
     @Test
+    void aUrlWithoutAHostIsRefusedByName() throws Exception {
+        Path f = dir.resolve("s");
+        Files.writeString(f, "x");
+        ProviderException e = assertThrows(ProviderException.class, () -> new ProxmoxProviderFactory().create(
+                new ProxmoxProviderConfig("pve", "https://:8006", "root@pam!dormouse", f, Optional.empty(), false, Duration.ofSeconds(5))));
+        assertEquals("proxmox pve: url 'https://:8006' names no host", e.getMessage());
+    }
+
+    @Test
+    void checkAsksForTheVersionWithTheToken() throws Exception {
+        assertEquals(Optional.of(new dev.dormouse.core.spi.ProviderCheck("PVE 8.2.4", Optional.empty())), provider.check());
+        Provider wrong = provider("not-the-secret", Duration.ofSeconds(5));
+        ProviderException denied = assertThrows(ProviderException.class, wrong::check);
+        assertEquals(ProviderException.Reason.UNAUTHORIZED, denied.reason());
+        assertEquals("proxmox pve: check: 401 authentication failure (check token_id and the secret in token_secret_file): authentication failure",
+                denied.getMessage());
+        wrong.close();
+    }
+
+    @Test
     void tlsIsVerifiedUnlessPinnedOrSkipped() throws Exception {
         Path ks = dir.resolve("pve.p12");
         Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(), "-genkeypair", "-alias", "pve",

@@ -1,7 +1,8 @@
 package dev.dormouse.provider.proxmox.sim;
 
-import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.dormouse.provider.proxmox.sim.SimHttpServer.Reply;
+import dev.dormouse.provider.proxmox.sim.SimHttpServer.Request;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URLDecoder;
@@ -9,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -25,13 +27,16 @@ import java.util.regex.Pattern;
  *     runs for {@link #taskMillis} and then changes the guest;</li>
  * <li>{@code GET /nodes/{node}/tasks/{upid}/status}: {@code {"data":{"status":"running"|"stopped","exitstatus":"OK"|text}}};</li>
  * <li>{@code GET /cluster/resources?type=vm}: every guest with node, vmid, type, status, name.</li>
+ * <li>{@code GET /version}: {@code {"data":{"version","release","repoid"}}}.</li>
  * <li>{@code GET /nodes/{node}/lxc/{vmid}/interfaces}: {@code {"data":[{"name","inet":"ADDR/8","hwaddr"}]}} with
  *     {@code lo} first; a stopped container answers 500 "CT VMID not running";</li>
  * <li>{@code GET /nodes/{node}/qemu/{vmid}/agent/network-get-interfaces}: {@code {"data":{"result":[{"name",
  *     "ip-addresses":[{"ip-address","ip-address-type","prefix"}]}]}}}; 500 "QEMU guest agent is not running"
  *     while the VM is stopped or for {@link Guest#agentDelayMillis} after it starts.</li>
  * </ul>
- * Errors carry PVE's text in the JSON {@code message}. A running guest serves a real HTTP upstream on its
+ * Errors carry PVE's text in the JSON {@code message}. Connections stay open by default; {@link
+ * #closeAfterEveryAnswer()} and {@link #keepAliveTimeout(long, boolean)} end them as servers and proxies
+ * do, and {@link #cutNextAction} loses an action's answer. A running guest serves a real HTTP upstream on its
  * port, so a route to it behaves like one to a real guest. Checked against the documentation only; a real
  * PVE may add fields, which the provider ignores.
  */
@@ -102,7 +107,7 @@ public final class PveSimulator implements AutoCloseable {
 
     private record Task(String node, long doneAt, String exitstatus) {}
 
-    private final HttpServer server;
+    private final SimHttpServer server;
     private final String expectedAuth;
     private final Map<Integer, Guest> guests = new ConcurrentHashMap<>();
     private final Map<String, Task> tasks = new ConcurrentHashMap<>();
@@ -111,6 +116,10 @@ public final class PveSimulator implements AutoCloseable {
     public volatile long taskMillis = 300;
     /** When set, every request answers with this HTTP status (e.g. 596). */
     public volatile int failAll;
+    /** How long every answer takes. */
+    public volatile long answerDelayMillis;
+    /** When set, the next action is received and run, but its connection is cut before the answer. */
+    public volatile boolean cutNextAction;
 
     public PveSimulator(String tokenId, String secret) throws IOException {
         this(tokenId, secret, null);
@@ -119,20 +128,47 @@ public final class PveSimulator implements AutoCloseable {
     /** With {@code tls}, the API is served over HTTPS like a real PVE (port 8006 there). */
     public PveSimulator(String tokenId, String secret, javax.net.ssl.SSLContext tls) throws IOException {
         this.expectedAuth = "PVEAPIToken=" + tokenId + "=" + secret;
-        if (tls != null) {
-            com.sun.net.httpserver.HttpsServer https = com.sun.net.httpserver.HttpsServer.create(new InetSocketAddress("127.0.0.1", 0), 128);
-            https.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(tls));
-            server = https;
-        } else {
-            server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 128);
-        }
-        server.createContext("/", this::handle);
-        server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
-        server.start();
+        server = new SimHttpServer(tls, this::handle);
     }
 
     public String url() {
-        return (server instanceof com.sun.net.httpserver.HttpsServer ? "https" : "http") + "://127.0.0.1:" + server.getAddress().getPort();
+        return server.url();
+    }
+
+    /**
+     * Closes every connection right after its answer without a {@code Connection: close} header, as some
+     * proxies in front of PVE do: a client learns it only from the closed socket.
+     */
+    public PveSimulator closeAfterEveryAnswer() {
+        server.closeAfterAnswer = true;
+        return this;
+    }
+
+    /** Closes connections idle for {@code millis} between requests; {@code announce} says so in {@code Keep-Alive: timeout=}. */
+    public PveSimulator keepAliveTimeout(long millis, boolean announce) {
+        server.idleTimeoutMillis = millis;
+        server.announceKeepAlive = announce;
+        return this;
+    }
+
+    /** Connections accepted so far. */
+    public int connections() {
+        return server.connections.get();
+    }
+
+    /** Idle connections this simulator has closed for their keep-alive timeout. */
+    public int idleCloses() {
+        return server.idleCloses.get();
+    }
+
+    /** Open connections now waiting for a request. */
+    public int idleConnections() {
+        return server.idleConnections();
+    }
+
+    /** How long the longest-idle connection has waited for a request, in ms; -1 when none is open and idle. */
+    public long longestIdleMillis() {
+        return server.longestIdleMillis();
     }
 
     public Guest add(String node, String kind, int vmid, String name, int port) {
@@ -150,114 +186,114 @@ public final class PveSimulator implements AutoCloseable {
         return hits.entrySet().stream().filter(e -> e.getKey().startsWith(pathPrefix)).mapToInt(e -> e.getValue().get()).sum();
     }
 
-    private void handle(HttpExchange x) throws IOException {
-        try (x) {
-            String path = x.getRequestURI().getRawPath();
-            hits.computeIfAbsent(path.replace("/api2/json", ""), k -> new AtomicInteger()).incrementAndGet();
-            if (failAll != 0) {
-                reply(x, failAll, "{\"data\":null,\"message\":\"simulated failure\"}");
-                return;
+    private Optional<Reply> handle(Request x) {
+        if (answerDelayMillis > 0) {
+            try {
+                Thread.sleep(answerDelayMillis);
+            } catch (InterruptedException e) {
+                return Optional.empty();
             }
-            if (!expectedAuth.equals(x.getRequestHeaders().getFirst("Authorization"))) {
-                reply(x, 401, "{\"data\":null,\"message\":\"authentication failure\"}");
-                return;
-            }
-            if (path.equals("/api2/json/cluster/resources")) {
-                List<String> rows = new ArrayList<>();
-                for (Guest g : guests.values()) {
-                    rows.add("{\"id\":\"" + g.kind + "/" + g.vmid + "\",\"vmid\":" + g.vmid + ",\"node\":\"" + g.node + "\",\"type\":\"" + g.kind
-                            + "\",\"status\":\"" + g.status + "\",\"name\":\"" + g.name + "\"" + (g.paused ? ",\"qmpstatus\":\"paused\"" : "") + "}");
-                }
-                reply(x, 200, "{\"data\":[" + String.join(",", rows) + "]}");
-                return;
-            }
-            Matcher t = TASK.matcher(path);
-            if (t.matches()) {
-                Task task = tasks.get(URLDecoder.decode(t.group(2), StandardCharsets.UTF_8));
-                if (task == null) {
-                    reply(x, 500, "{\"data\":null,\"message\":\"no such task\"}");
-                } else if (System.currentTimeMillis() < task.doneAt) {
-                    reply(x, 200, "{\"data\":{\"status\":\"running\"}}");
-                } else {
-                    reply(x, 200, "{\"data\":{\"status\":\"stopped\",\"exitstatus\":\"" + task.exitstatus + "\"}}");
-                }
-                return;
-            }
-            Matcher a = ADDRESS.matcher(path);
-            if (a.matches()) {
-                Guest g = guests.get(Integer.parseInt(a.group(3)));
-                if (g == null || !g.kind.equals(a.group(2))) {
-                    reply(x, 500, "{\"data\":null,\"message\":\"Configuration file 'nodes/" + a.group(1) + "/" + a.group(2) + "/" + a.group(3)
-                            + ".conf' does not exist\"}");
-                } else if (g.kind.equals("lxc")) {
-                    if (!g.status.equals("running")) {
-                        reply(x, 500, "{\"data\":null,\"message\":\"CT " + g.vmid + " not running\"}");
-                    } else {
-                        reply(x, 200, "{\"data\":[{\"name\":\"lo\",\"inet\":\"127.0.0.1/8\",\"hwaddr\":\"00:00:00:00:00:00\"},"
-                                + "{\"name\":\"eth0\",\"inet\":\"" + g.address + "/8\",\"inet6\":\"fe80::be24:11ff:fe00:1/64\",\"hwaddr\":\"bc:24:11:00:00:01\"}]}");
-                    }
-                } else if (!g.status.equals("running") || System.currentTimeMillis() - g.startedAt < g.agentDelayMillis) {
-                    reply(x, 500, "{\"data\":null,\"message\":\"QEMU guest agent is not running\"}");
-                } else {
-                    reply(x, 200, "{\"data\":{\"result\":[{\"name\":\"lo\",\"ip-addresses\":[{\"ip-address\":\"127.0.0.1\",\"ip-address-type\":\"ipv4\",\"prefix\":8}]},"
-                            + "{\"name\":\"ens18\",\"hardware-address\":\"bc:24:11:00:00:02\",\"ip-addresses\":["
-                            + "{\"ip-address\":\"fe80::be24:11ff:fe00:2\",\"ip-address-type\":\"ipv6\",\"prefix\":64},"
-                            + "{\"ip-address\":\"" + g.address + "\",\"ip-address-type\":\"ipv4\",\"prefix\":8}]}]}}");
-                }
-                return;
-            }
-            Matcher m = STATUS.matcher(path);
-            if (!m.matches()) {
-                reply(x, 501, "{\"data\":null,\"message\":\"Method '" + x.getRequestMethod() + " " + path + "' not implemented\"}");
-                return;
-            }
-            Guest g = guests.get(Integer.parseInt(m.group(3)));
-            if (g == null || !g.node.equals(m.group(1)) || !g.kind.equals(m.group(2))) {
-                reply(x, 500, "{\"data\":null,\"message\":\"Configuration file 'nodes/" + m.group(1) + "/" + m.group(2) + "/" + m.group(3)
-                        + ".conf' does not exist\"}");
-                return;
-            }
-            String action = m.group(4);
-            if (x.getRequestMethod().equals("GET") && action.equals("current")) {
-                reply(x, 200, "{\"data\":{\"status\":\"" + g.status + "\",\"name\":\"" + g.name + "\",\"vmid\":" + g.vmid
-                        + (g.kind.equals("qemu") ? ",\"qmpstatus\":\"" + (g.paused ? "paused" : g.status) + "\"" : "")
-                        + ",\"uptime\":" + (g.status.equals("running") ? 5 : 0) + "}}");
-                return;
-            }
-            x.getRequestBody().readAllBytes();
-            String upid = "UPID:" + g.node + ":" + String.format("%08X", upids.incrementAndGet()) + ":00000000:00000000:"
-                    + (g.kind.equals("lxc") ? "vz" : "qm") + action + ":" + g.vmid + ":root@pam!dormouse:";
-            String fail = g.failNext;
-            g.failNext = null;
-            tasks.put(upid, new Task(g.node, System.currentTimeMillis() + taskMillis, fail == null ? "OK" : fail));
-            if (fail == null) {
-                // The task's effect lands when PVE would finish it.
-                java.util.concurrent.CompletableFuture.delayedExecutor(taskMillis, java.util.concurrent.TimeUnit.MILLISECONDS).execute(() -> {
-                    try {
-                        switch (action) {
-                            case "start" -> g.run(true);
-                            case "shutdown", "stop" -> {
-                                g.paused = false;
-                                g.run(false);
-                            }
-                            case "suspend" -> g.paused = true;
-                            case "resume" -> g.paused = false;
-                            default -> { }
-                        }
-                    } catch (Exception e) {
-                        throw new IllegalStateException(e);
-                    }
-                });
-            }
-            reply(x, 200, "{\"data\":\"" + upid + "\"}");
         }
+        String path = x.rawPath().contains("?") ? x.rawPath().substring(0, x.rawPath().indexOf('?')) : x.rawPath();
+        hits.computeIfAbsent(path.replace("/api2/json", ""), k -> new AtomicInteger()).incrementAndGet();
+        if (failAll != 0) {
+            return reply(failAll, "{\"data\":null,\"message\":\"simulated failure\"}");
+        }
+        if (!expectedAuth.equals(x.headers().get("authorization"))) {
+            return reply(401, "{\"data\":null,\"message\":\"authentication failure\"}");
+        }
+        if (path.equals("/api2/json/version")) {
+            return reply(200, "{\"data\":{\"version\":\"8.2.4\",\"release\":\"8.2\",\"repoid\":\"faa83925c9641325\"}}");
+        }
+        if (path.equals("/api2/json/cluster/resources")) {
+            List<String> rows = new ArrayList<>();
+            for (Guest g : guests.values()) {
+                rows.add("{\"id\":\"" + g.kind + "/" + g.vmid + "\",\"vmid\":" + g.vmid + ",\"node\":\"" + g.node + "\",\"type\":\"" + g.kind
+                        + "\",\"status\":\"" + g.status + "\",\"name\":\"" + g.name + "\"" + (g.paused ? ",\"qmpstatus\":\"paused\"" : "") + "}");
+            }
+            return reply(200, "{\"data\":[" + String.join(",", rows) + "]}");
+        }
+        Matcher t = TASK.matcher(path);
+        if (t.matches()) {
+            Task task = tasks.get(URLDecoder.decode(t.group(2), StandardCharsets.UTF_8));
+            if (task == null) {
+                return reply(500, "{\"data\":null,\"message\":\"no such task\"}");
+            } else if (System.currentTimeMillis() < task.doneAt) {
+                return reply(200, "{\"data\":{\"status\":\"running\"}}");
+            } else {
+                return reply(200, "{\"data\":{\"status\":\"stopped\",\"exitstatus\":\"" + task.exitstatus + "\"}}");
+            }
+        }
+        Matcher a = ADDRESS.matcher(path);
+        if (a.matches()) {
+            Guest g = guests.get(Integer.parseInt(a.group(3)));
+            if (g == null || !g.kind.equals(a.group(2))) {
+                return reply(500, "{\"data\":null,\"message\":\"Configuration file 'nodes/" + a.group(1) + "/" + a.group(2) + "/" + a.group(3)
+                        + ".conf' does not exist\"}");
+            } else if (g.kind.equals("lxc")) {
+                if (!g.status.equals("running")) {
+                    return reply(500, "{\"data\":null,\"message\":\"CT " + g.vmid + " not running\"}");
+                } else {
+                    return reply(200, "{\"data\":[{\"name\":\"lo\",\"inet\":\"127.0.0.1/8\",\"hwaddr\":\"00:00:00:00:00:00\"},"
+                            + "{\"name\":\"eth0\",\"inet\":\"" + g.address + "/8\",\"inet6\":\"fe80::be24:11ff:fe00:1/64\",\"hwaddr\":\"bc:24:11:00:00:01\"}]}");
+                }
+            } else if (!g.status.equals("running") || System.currentTimeMillis() - g.startedAt < g.agentDelayMillis) {
+                return reply(500, "{\"data\":null,\"message\":\"QEMU guest agent is not running\"}");
+            } else {
+                return reply(200, "{\"data\":{\"result\":[{\"name\":\"lo\",\"ip-addresses\":[{\"ip-address\":\"127.0.0.1\",\"ip-address-type\":\"ipv4\",\"prefix\":8}]},"
+                        + "{\"name\":\"ens18\",\"hardware-address\":\"bc:24:11:00:00:02\",\"ip-addresses\":["
+                        + "{\"ip-address\":\"fe80::be24:11ff:fe00:2\",\"ip-address-type\":\"ipv6\",\"prefix\":64},"
+                        + "{\"ip-address\":\"" + g.address + "\",\"ip-address-type\":\"ipv4\",\"prefix\":8}]}]}}");
+            }
+        }
+        Matcher m = STATUS.matcher(path);
+        if (!m.matches()) {
+            return reply(501, "{\"data\":null,\"message\":\"Method '" + x.method() + " " + path + "' not implemented\"}");
+        }
+        Guest g = guests.get(Integer.parseInt(m.group(3)));
+        if (g == null || !g.node.equals(m.group(1)) || !g.kind.equals(m.group(2))) {
+            return reply(500, "{\"data\":null,\"message\":\"Configuration file 'nodes/" + m.group(1) + "/" + m.group(2) + "/" + m.group(3)
+                    + ".conf' does not exist\"}");
+        }
+        String action = m.group(4);
+        if (x.method().equals("GET") && action.equals("current")) {
+            return reply(200, "{\"data\":{\"status\":\"" + g.status + "\",\"name\":\"" + g.name + "\",\"vmid\":" + g.vmid
+                    + (g.kind.equals("qemu") ? ",\"qmpstatus\":\"" + (g.paused ? "paused" : g.status) + "\"" : "")
+                    + ",\"uptime\":" + (g.status.equals("running") ? 5 : 0) + "}}");
+        }
+        String upid = "UPID:" + g.node + ":" + String.format("%08X", upids.incrementAndGet()) + ":00000000:00000000:"
+                + (g.kind.equals("lxc") ? "vz" : "qm") + action + ":" + g.vmid + ":root@pam!dormouse:";
+        String fail = g.failNext;
+        g.failNext = null;
+        tasks.put(upid, new Task(g.node, System.currentTimeMillis() + taskMillis, fail == null ? "OK" : fail));
+        if (fail == null) {
+            // The task's effect lands when PVE would finish it.
+            java.util.concurrent.CompletableFuture.delayedExecutor(taskMillis, java.util.concurrent.TimeUnit.MILLISECONDS).execute(() -> {
+                try {
+                    switch (action) {
+                        case "start" -> g.run(true);
+                        case "shutdown", "stop" -> {
+                            g.paused = false;
+                            g.run(false);
+                        }
+                        case "suspend" -> g.paused = true;
+                        case "resume" -> g.paused = false;
+                        default -> { }
+                    }
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+        }
+        if (cutNextAction) {
+            cutNextAction = false;
+            return Optional.empty();
+        }
+        return reply(200, "{\"data\":\"" + upid + "\"}");
     }
 
-    private static void reply(HttpExchange x, int status, String json) throws IOException {
-        byte[] b = json.getBytes(StandardCharsets.UTF_8);
-        x.getResponseHeaders().set("Content-Type", "application/json;charset=UTF-8");
-        x.sendResponseHeaders(status, b.length);
-        x.getResponseBody().write(b);
+    private static Optional<Reply> reply(int status, String json) {
+        return Optional.of(new Reply(status, json));
     }
 
     /** Sets a guest's status as if changed in the PVE web UI. */
@@ -267,7 +303,7 @@ public final class PveSimulator implements AutoCloseable {
 
     @Override
     public void close() {
-        server.stop(0);
+        server.close();
         for (Guest g : guests.values()) {
             try {
                 g.run(false);
