@@ -30,7 +30,7 @@ class LabelRoutesTest {
     static ContainerState container(String name, ContainerStatus status, String address, String... labels) {
         Map<String, String> l = new HashMap<>();
         for (int i = 0; i < labels.length; i += 2) l.put(labels[i], labels[i + 1]);
-        return new ContainerState("id-" + name, name, status, ContainerHealth.NONE, "img", 0, 0, Optional.empty(), l, address);
+        return new ContainerState("id-" + name, name, status, ContainerHealth.NONE, "img", 0, 0, Optional.empty(), Optional.empty(), l, address);
     }
 
     static LabelRoutes.Result build(ContainerState... cs) {
