@@ -14,7 +14,9 @@ import dev.dormouse.core.ConfigProblem;
 import dev.dormouse.core.DockerProviderConfig;
 import dev.dormouse.core.DormouseConfig;
 import dev.dormouse.core.ProviderConfig;
+import dev.dormouse.core.LogText;
 import dev.dormouse.core.RouteConfig;
+import dev.dormouse.core.RouteSet;
 import dev.dormouse.core.spi.Provider;
 import dev.dormouse.core.spi.ProviderFactory;
 import dev.dormouse.health.Checks;
@@ -92,6 +94,8 @@ public final class Daemon implements AutoCloseable {
     private boolean closed;
     /** The config's routes plus those declared by container labels; swapped whole. */
     private volatile List<RouteConfig> routes = List.of();
+    /** The label routes the last merge rejected, with the reason; they serve nothing. */
+    private volatile List<RouteSet.Rejected> rejected = List.of();
     /** The last container listing of each provider with {@code labels: true}, by provider name. */
     private final Map<String, List<ContainerState>> labelled = new java.util.concurrent.ConcurrentHashMap<>();
     private final List<AutoCloseable> labelSubscriptions = new ArrayList<>();
@@ -142,7 +146,9 @@ public final class Daemon implements AutoCloseable {
                 providers.put(p.kind() + ":" + p.name(), f.get(p.kind()).create(p));
             }
             for (DockerProviderConfig d : labelProviders(config)) listLabelled(d);
-            routes = merge(config);
+            RouteSet.Result merged = merge(config);
+            routes = merged.accepted();
+            rejected = merged.rejected();
             metrics = new Metrics(new Metrics.Sources(() -> watchers == null ? List.of() : watchers.all(),
                     () -> monitors == null ? List.of() : monitors.all(), this::providerStatus));
             store = RuntimeStore.open(config.server().dataDir());
@@ -301,7 +307,7 @@ public final class Daemon implements AutoCloseable {
                 if (touched.contains(d.name())) listLabelled(d);
             }
             rebuilds.incrementAndGet();
-            apply(merge(config), "container events");
+            apply("container events");
         })).start();
         for (DockerProviderConfig d : ds) labelSubscriptions.add(providers.get("docker:" + d.name()).subscribe(labelEvents));
     }
@@ -351,7 +357,7 @@ public final class Daemon implements AutoCloseable {
             config = next;
             if (fileWatcher != null) fileWatcher.loaded();
             LOG.log(Level.INFO, "config reload ({0}): {1} is valid", why, next.source());
-            apply(merge(next), "config reload (" + why + ")");
+            apply("config reload (" + why + ")");
             reloads.incrementAndGet();
             lastReloadError = Optional.empty();
             return new AdminBackend.Reload.Done(routes.size());
@@ -362,10 +368,16 @@ public final class Daemon implements AutoCloseable {
         if (!before.equals(after)) LOG.log(Level.WARNING, "config reload: {0} changed; that takes effect when dormouse restarts", section);
     }
 
-    /** Switches every unit to {@code next}; routes equal to their running version are left untouched. */
-    private void apply(List<RouteConfig> next, String why) {
+    /**
+     * Switches every unit to the routes of the running config merged with the last container listings;
+     * routes equal to their running version are left untouched.
+     */
+    private void apply(String why) {
         synchronized (applyLock) {
             if (closed) return;
+            RouteSet.Result merged = merge(config);
+            rejected = merged.rejected();
+            List<RouteConfig> next = merged.accepted();
             Map<String, RouteConfig> old = new LinkedHashMap<>();
             routes.forEach(r -> old.put(r.name(), r));
             List<String> added = new ArrayList<>();
@@ -398,45 +410,39 @@ public final class Daemon implements AutoCloseable {
     }
 
     /**
-     * The config's routes plus those that containers declare with labels (providers with {@code labels: true}),
-     * from the last listing. A label route whose name, host or listener a config route already has is
-     * skipped with a warning: the file wins. A container with a bad label is skipped with a warning naming it.
+     * The config's routes merged ({@link RouteSet#merge}) with those that containers declare with labels
+     * (providers with {@code labels: true}), from the last listing. A container with a bad label is skipped
+     * and a label route that may not have what it claims is rejected; each is logged with a warning.
      */
-    private List<RouteConfig> merge(DormouseConfig c) {
-        List<RouteConfig> all = new ArrayList<>(c.routes());
-        java.util.Set<String> names = new java.util.HashSet<>();
-        java.util.Set<String> hosts = new java.util.HashSet<>();
-        java.util.Set<String> listens = new java.util.HashSet<>();
-        c.routes().forEach(r -> {
-            names.add(r.name());
-            hosts.addAll(r.hosts());
-            r.listen().ifPresent(l -> listens.add(l.toString()));
-        });
+    private RouteSet.Result merge(DormouseConfig c) {
+        List<RouteSet.Label> found = new ArrayList<>();
+        Map<String, String> problems = new LinkedHashMap<>();
         for (DockerProviderConfig d : labelProviders(c)) {
-            LabelRoutes.Result found = LabelRoutes.build(labelled.getOrDefault(d.name(), List.of()), d, c.defaultIdle(), c.defaultHealthcheck());
-            found.problems().forEach(p -> warnOnce("labels: " + p));
-            for (RouteConfig r : found.routes()) {
-                String clash = names.contains(r.name()) ? "route name '" + r.name() + "'"
-                        : r.hosts().stream().filter(hosts::contains).findFirst().map(h -> "host '" + h + "'")
-                        .orElse(r.listen().filter(l -> listens.contains(l.toString())).map(l -> "listener " + l).orElse(null));
-                if (clash != null) {
-                    warnOnce("labels: container '" + r.container().orElseThrow().id() + "' skipped: " + clash + " is already in use");
-                    continue;
-                }
-                names.add(r.name());
-                hosts.addAll(r.hosts());
-                r.listen().ifPresent(l -> listens.add(l.toString()));
-                all.add(r);
-            }
+            LabelRoutes.Result r = LabelRoutes.build(labelled.getOrDefault(d.name(), List.of()), d, c.defaultIdle(), c.defaultHealthcheck());
+            r.problems().forEach(p -> problems.put(p, "labels: " + p));
+            found.addAll(r.routes());
         }
-        return all;
+        RouteSet.Result merged = RouteSet.merge(c.routes(), found);
+        for (RouteSet.Rejected x : merged.rejected()) {
+            RouteSet.Label l = x.label();
+            problems.put(l.provider() + "/" + l.container() + "/" + l.route().name(), "labels: route '" + l.route().name() + "' of container '"
+                    + LogText.escape(l.container()) + "' (" + l.provider() + ") rejected: " + x.reason());
+        }
+        warnOnce(problems);
+        return merged;
     }
 
-    /** Label problems are found again on every rebuild; each is logged once. */
-    private final java.util.Set<String> warned = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** The label problems of the last merge, by key; only those are remembered, so the map stays as small as the problems are. */
+    private Map<String, String> warned = Map.of();
 
-    private void warnOnce(String message) {
-        if (warned.add(message)) LOG.log(Level.WARNING, message);
+    /** Label problems are found again on every rebuild: each is logged when it appears and again when its text changes. */
+    private void warnOnce(Map<String, String> now) {
+        synchronized (applyLock) {
+            now.forEach((key, message) -> {
+                if (!message.equals(warned.get(key))) LOG.log(Level.WARNING, message);
+            });
+            warned = Map.copyOf(now);
+        }
     }
 
     /**
@@ -474,6 +480,11 @@ public final class Daemon implements AutoCloseable {
     /** The routes in use: the config's and those from container labels. */
     public List<RouteConfig> routes() {
         return routes;
+    }
+
+    /** The label routes not in use, each with why: they claimed what another route has. */
+    public List<RouteSet.Rejected> rejectedRoutes() {
+        return rejected;
     }
 
     /** The content type of {@link #writeMetrics}: the Prometheus text format 0.0.4. */

@@ -1,6 +1,7 @@
 package dev.dormouse.cli;
 
 import dev.dormouse.core.RouteConfig;
+import dev.dormouse.core.RouteSet;
 import dev.dormouse.health.HealthMonitor;
 import dev.dormouse.idlewatcher.IdleWatcher;
 import dev.dormouse.proxy.AdminBackend;
@@ -22,6 +23,11 @@ final class DaemonAdmin implements AdminBackend {
     @Override
     public List<RouteConfig> routes() {
         return daemon.routes();
+    }
+
+    @Override
+    public List<RouteSet.Rejected> rejectedRoutes() {
+        return daemon.rejectedRoutes();
     }
 
     @Override

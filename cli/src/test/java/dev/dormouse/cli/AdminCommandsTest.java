@@ -46,7 +46,9 @@ class AdminCommandsTest extends FakeDaemonTest {
                 "whoami     http  napping  napping  15m    whoami.example.com,*.whoami.example.com  http://127.0.0.1:8081  docker:local/whoami     -",
                 "db         http  ready    healthy  30m    db.internal                              http://127.0.0.1:5433  docker:local/postgres   -",
                 "minecraft  tcp   error    -        1h     tcp://:25565                             tcp://127.0.0.1:25566  docker:local/minecraft  container exited with code 1",
-                "static     http  -        healthy  never  static.example.com                       http://127.0.0.1:9000  -                       -"),
+                "static     http  -        healthy  never  static.example.com                       http://127.0.0.1:9000  -                       -",
+                "grab       http  error    -        never  grab.whoami.example.com                  http://:8080           docker:local/grab       "
+                        + "host 'grab.whoami.example.com' is covered by route 'whoami' (*.whoami.example.com)"),
                 r.outLines());
         assertEquals(List.of(new FakeAdminServer.Seen("GET", "/api/v1/routes", "Bearer " + TOKEN)), server.seen());
     }

@@ -29,7 +29,11 @@ final class Fixtures {
               "idle_timeout":"1h","stop_method":"stop","depends_on":[],"health":null},
              {"name":"static","kind":"http","hosts":["static.example.com"],"listen":null,"target":"http://127.0.0.1:9000",
               "container":null,"state":null,"last_error":null,"idle_timeout":"0s","stop_method":"stop","depends_on":[],
-              "health":{"status":"healthy","detail":"HTTP 200","latency_ms":1}}
+              "health":{"status":"healthy","detail":"HTTP 200","latency_ms":1}},
+             {"name":"grab","kind":"http","hosts":["grab.whoami.example.com"],"listen":null,"target":"http://:8080",
+              "container":"docker:local/grab","provider":"docker:local","state":"error",
+              "last_error":"host 'grab.whoami.example.com' is covered by route 'whoami' (*.whoami.example.com)","rejected":true,
+              "idle_timeout":"0s","stop_method":"stop","depends_on":[],"health":null}
             ]}""";
 
     static String route(String name, String state) {

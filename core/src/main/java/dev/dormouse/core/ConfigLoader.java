@@ -424,54 +424,49 @@ public final class ConfigLoader {
                 send, expect);
     }
 
-    /** Cross-route checks: unique names and hosts, known dependencies, no cycles. */
+    /**
+     * Cross-route checks with the rules label routes are merged by ({@link RouteRules}): unique names, hosts
+     * and listeners (by protocol and port), known dependencies with containers, no cycles. Unlike a label
+     * route, a file route may have an exact host inside another file route's wildcard: a deliberate override.
+     */
     private void checkRoutes(List<RouteConfig> routes, List<Node> nodes, Section top) {
         Map<String, Integer> nameIndex = new HashMap<>();
-        Map<String, String> hostOwner = new HashMap<>();
-        Map<String, String> listenOwner = new HashMap<>();
+        RouteRules.Claims claims = new RouteRules.Claims();
         for (int k = 0; k < routes.size(); k++) {
             RouteConfig r = routes.get(k);
             int i = indexOfRoute.get(k);
-            if (nameIndex.putIfAbsent(r.name(), i) != null) {
-                top.problemAtNode(nodes.get(i), "routes[" + i + "].name",
-                        "duplicate route name '" + r.name() + "' (also routes[" + nameIndex.get(r.name()) + "])");
-            }
-            for (String h : r.hosts()) {
-                String prev = hostOwner.putIfAbsent(h, r.name());
-                if (prev != null && !prev.equals(r.name())) {
-                    top.problemAtNode(nodes.get(i), "routes[" + i + "].hosts", "host '" + h + "' is already used by route '" + prev + "'");
+            nameIndex.putIfAbsent(r.name(), i);
+            for (RouteRules.Clash c : claims.clashes(r, false)) {
+                switch (c) {
+                    case RouteRules.Clash.Name n -> top.problemAtNode(nodes.get(i), "routes[" + i + "].name",
+                            "duplicate route name '" + n.name() + "' (also routes[" + nameIndex.get(n.name()) + "])");
+                    case RouteRules.Clash.Host h -> top.problemAtNode(nodes.get(i), "routes[" + i + "].hosts",
+                            "host '" + h.host() + "' is already used by route '" + h.owner() + "'");
+                    case RouteRules.Clash.Listener l -> top.problemAtNode(nodes.get(i), "routes[" + i + "].listen",
+                            "'" + l.listen() + "' is already used by route '" + l.owner() + "'");
                 }
             }
-            if (r.listen().isPresent()) {
-                String prev = listenOwner.putIfAbsent(listenerKey(r.listen().get()), r.name());
-                if (prev != null) top.problemAtNode(nodes.get(i), "routes[" + i + "].listen", "'" + r.listen().get() + "' is already used by route '" + prev + "'");
-            }
+            claims.add(r);
         }
         Map<String, RouteConfig> byName = new LinkedHashMap<>();
         routes.forEach(r -> byName.putIfAbsent(r.name(), r));
         for (int k = 0; k < routes.size(); k++) {
             RouteConfig r = routes.get(k);
             int i = indexOfRoute.get(k);
-            for (String dep : r.idle().dependsOn()) {
-                RouteConfig d = byName.get(dep);
-                if (d == null) {
-                    top.problemAtNode(nodes.get(i), "routes[" + i + "].idlewatcher.depends_on", "unknown route '" + dep + "'");
-                } else if (d.container().isEmpty() && !brokenContainers.contains(dep)) {
-                    top.problemAtNode(nodes.get(i), "routes[" + i + "].idlewatcher.depends_on", "route '" + dep + "' has no container to wake");
-                }
-            }
-            if (!r.idle().dependsOn().isEmpty() && r.container().isEmpty() && !brokenContainers.contains(r.name())) {
-                top.problemAtNode(nodes.get(i), "routes[" + i + "].idlewatcher.depends_on", "needs a container on this route");
+            for (String problem : RouteRules.dependencyProblems(r, n -> Optional.ofNullable(byName.get(n)),
+                    d -> d.container().isPresent() || brokenContainers.contains(d.name()))) {
+                top.problemAtNode(nodes.get(i), "routes[" + i + "].idlewatcher.depends_on", problem);
             }
         }
         Set<String> reported = new HashSet<>();
         for (int k = 0; k < routes.size(); k++) {
             RouteConfig r = routes.get(k);
-            List<String> cycle = findCycle(r.name(), byName, new ArrayList<>(), new HashSet<>());
-            if (cycle != null && reported.add(String.join(",", cycle.subList(1, cycle.size()).stream().sorted().toList()))) {
+            Optional<List<String>> cycle = RouteRules.findCycle(r.name(),
+                    n -> byName.containsKey(n) ? byName.get(n).idle().dependsOn() : List.of());
+            if (cycle.isPresent() && reported.add(String.join(",", cycle.get().subList(1, cycle.get().size()).stream().sorted().toList()))) {
                 int i = indexOfRoute.get(k);
                 top.problemAtNode(nodes.get(i), "routes[" + i + "].idlewatcher.depends_on",
-                        "dependency cycle: " + String.join(" -> ", cycle));
+                        "dependency cycle: " + String.join(" -> ", cycle.get()));
             }
         }
     }
@@ -482,24 +477,6 @@ public final class ConfigLoader {
      */
     public static String listenerKey(URI listen) {
         return listen.getScheme() + "/" + listen.getPort();
-    }
-
-    private static List<String> findCycle(String at, Map<String, RouteConfig> byName, List<String> stack, Set<String> done) {
-        int pos = stack.indexOf(at);
-        if (pos >= 0) {
-            List<String> c = new ArrayList<>(stack.subList(pos, stack.size()));
-            c.add(at);
-            return c;
-        }
-        if (done.contains(at) || !byName.containsKey(at)) return null;
-        stack.add(at);
-        for (String dep : byName.get(at).idle().dependsOn()) {
-            List<String> c = findCycle(dep, byName, stack, done);
-            if (c != null) return c;
-        }
-        stack.remove(stack.size() - 1);
-        done.add(at);
-        return null;
     }
 
     // ---------------------------------------------------------------- value parsers (also used for labels)

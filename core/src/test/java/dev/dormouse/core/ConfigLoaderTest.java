@@ -200,6 +200,14 @@ class ConfigLoaderTest {
             {"providers: {docker: [{name: l, host: 'http://x'}]}", "providers.docker[0].host: must start with unix:// or tcp://"},
             {"defaults: {idlewatcher: {stop_methd: kill}}", "defaults.idlewatcher.stop_methd: unknown key (did you mean 'stop_method'?)"},
             {"routes: [{name: x, hosts: [x.t], target: 'http://h:1', healthcheck: {path: health}}]", "routes[0].healthcheck.path: must start with '/'"},
+            {"routes: [{name: a, hosts: ['*.x.t'], target: 'http://h:1'}, {name: b, hosts: ['*.x.t'], target: 'http://h:2'}]",
+                "routes[1].hosts: host '*.x.t' is already used by route 'a'"},
+            {DOCKER + "routes: [{name: a, hosts: [a.t], target: 'http://h:1'}, {name: b, hosts: [b.t], container: b, idlewatcher: {depends_on: [a]}}]",
+                "routes[1].idlewatcher.depends_on: route 'a' has no container to wake"},
+            {DOCKER + "routes: [{name: a, hosts: [a.t], container: a}, {name: b, hosts: [b.t], target: 'http://h:1', idlewatcher: {depends_on: [a]}}]",
+                "routes[1].idlewatcher.depends_on: needs a container on this route"},
+            {DOCKER + "routes: [{name: a, hosts: [a.t], container: a, idlewatcher: {depends_on: [a]}}]",
+                "routes[0].idlewatcher.depends_on: dependency cycle: a -> a"},
         };
         List<String> failures = new java.util.ArrayList<>();
         for (String[] c : cases) {
@@ -216,6 +224,16 @@ class ConfigLoaderTest {
             }
         }
         assertEquals(List.of(), failures);
+    }
+
+    @Test
+    void aFileRouteMayOverrideAnotherFileRoutesWildcardWithAnExactHost() {
+        DormouseConfig c = parse("""
+                routes:
+                  - {name: apps, hosts: ['*.example.com'], target: 'http://h:1'}
+                  - {name: grafana, hosts: [grafana.example.com, '*.grafana.example.com'], target: 'http://h:2'}
+                """);
+        assertEquals(List.of("apps", "grafana"), c.routes().stream().map(RouteConfig::name).toList());
     }
 
     @Test

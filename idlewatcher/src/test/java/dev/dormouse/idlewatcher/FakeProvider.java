@@ -56,7 +56,7 @@ final class FakeProvider implements Provider {
         ContainerStatus s = status.get(c);
         if (s == null) return ContainerState.missing(c);
         return new ContainerState("id-" + c, c, s, health.getOrDefault(c, ContainerHealth.NONE), "img", 0, 0,
-                Optional.empty(), Map.of(), s == ContainerStatus.RUNNING ? addresses.getOrDefault(c, "") : "");
+                Optional.empty(), Optional.empty(), Map.of(), s == ContainerStatus.RUNNING ? addresses.getOrDefault(c, "") : "");
     }
 
     private void act(String c, String action, ContainerStatus from, ContainerStatus to) {

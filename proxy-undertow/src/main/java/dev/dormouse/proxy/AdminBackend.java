@@ -1,6 +1,7 @@
 package dev.dormouse.proxy;
 
 import dev.dormouse.core.RouteConfig;
+import dev.dormouse.core.RouteSet;
 import dev.dormouse.health.HealthMonitor;
 import dev.dormouse.idlewatcher.IdleWatcher;
 import dev.dormouse.rtmanager.HealthEvent;
@@ -19,6 +20,14 @@ import java.util.Optional;
 public interface AdminBackend {
     /** The routes in use, in config order (file routes, then label routes). */
     List<RouteConfig> routes();
+
+    /**
+     * The label routes not in use because they claimed what another route has, each with the reason; listed
+     * after {@link #routes()} with state {@code error}. Answers from memory.
+     */
+    default List<RouteSet.Rejected> rejectedRoutes() {
+        return List.of();
+    }
 
     /** The idle watcher of a route with a container. */
     Optional<IdleWatcher> watcher(String route);

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dormouse.core.Durations;
 import dev.dormouse.core.RouteConfig;
+import dev.dormouse.core.RouteSet;
 import dev.dormouse.health.HealthMonitor;
 import dev.dormouse.health.StatusChange;
 import dev.dormouse.idlewatcher.IdleWatcher;
@@ -74,20 +75,8 @@ final class AdminJson {
     }
 
     static ObjectNode route(RouteConfig r, Optional<IdleWatcher> w, Optional<HealthMonitor.Snapshot> health) {
-        ObjectNode o = object();
-        o.put("name", r.name());
-        o.put("kind", kind(r));
-        ArrayNode hosts = o.putArray("hosts");
-        r.hosts().forEach(hosts::add);
-        putText(o, "listen", r.listen().map(Object::toString).orElse(""));
-        o.put("target", (w.isPresent() ? w.get().target() : r.target()).toString());
-        putText(o, "container", r.container().map(Object::toString).orElse(""));
-        putText(o, "state", w.map(x -> x.state().label()).orElse(""));
-        putText(o, "last_error", w.flatMap(IdleWatcher::lastError).orElse(""));
-        o.put("idle_timeout", Durations.format(r.idle().idleTimeout()));
-        o.put("stop_method", r.idle().stopMethod().label());
-        ArrayNode deps = o.putArray("depends_on");
-        r.idle().dependsOn().forEach(deps::add);
+        ObjectNode o = routeConfig(r, (w.isPresent() ? w.get().target() : r.target()).toString(), w.map(x -> x.state().label()).orElse(""),
+                w.flatMap(IdleWatcher::lastError).orElse(""), false);
         if (health.isEmpty()) {
             o.putNull("health");
         } else {
@@ -97,6 +86,33 @@ final class AdminJson {
             putText(h, "detail", s.detail());
             h.put("latency_ms", s.latency() == null ? 0 : s.latency().toMillis());
         }
+        return o;
+    }
+
+    /** A rejected label route: state {@code error}, the reason as {@code last_error}, no health (it serves nothing). */
+    static ObjectNode rejected(RouteSet.Rejected x) {
+        ObjectNode o = routeConfig(x.route(), x.route().target().toString(), "error", x.reason(), true);
+        o.putNull("health");
+        return o;
+    }
+
+    private static ObjectNode routeConfig(RouteConfig r, String target, String state, String lastError, boolean rejected) {
+        ObjectNode o = object();
+        o.put("name", r.name());
+        o.put("kind", kind(r));
+        ArrayNode hosts = o.putArray("hosts");
+        r.hosts().forEach(hosts::add);
+        putText(o, "listen", r.listen().map(Object::toString).orElse(""));
+        o.put("target", target);
+        putText(o, "container", r.container().map(Object::toString).orElse(""));
+        putText(o, "provider", r.container().map(c -> c.kind() + ":" + c.provider()).orElse(""));
+        putText(o, "state", state);
+        putText(o, "last_error", lastError);
+        o.put("rejected", rejected);
+        o.put("idle_timeout", Durations.format(r.idle().idleTimeout()));
+        o.put("stop_method", r.idle().stopMethod().label());
+        ArrayNode deps = o.putArray("depends_on");
+        r.idle().dependsOn().forEach(deps::add);
         return o;
     }
 

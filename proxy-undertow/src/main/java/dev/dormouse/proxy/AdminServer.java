@@ -3,7 +3,9 @@ package dev.dormouse.proxy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dormouse.core.Durations;
+import dev.dormouse.core.LogText;
 import dev.dormouse.core.RouteConfig;
+import dev.dormouse.core.RouteSet;
 import dev.dormouse.core.spi.OpSource;
 import dev.dormouse.idlewatcher.IdleWatcher;
 import dev.dormouse.idlewatcher.RouteState;
@@ -96,7 +98,7 @@ public final class AdminServer implements AutoCloseable {
         this.deps = Objects.requireNonNull(deps, "deps");
         endpoint("/healthz", "GET", false, (ex, m) -> healthz(ex));
         endpoint("/api/v1/routes", "GET", true, (ex, m) -> routes(ex));
-        endpoint("/api/v1/routes/([^/]+)", "GET", true, (ex, m) -> reply(ex, 200, routeJson(route(m.group(1)))));
+        endpoint("/api/v1/routes/([^/]+)", "GET", true, (ex, m) -> reply(ex, 200, routeOrRejected(m.group(1))));
         endpoint("/api/v1/routes/([^/]+)/wake", "POST", true, (ex, m) -> wake(ex, m.group(1)));
         endpoint("/api/v1/routes/([^/]+)/sleep", "POST", true, (ex, m) -> sleep(ex, m.group(1)));
         endpoint("/api/v1/runtimes", "GET", true,
@@ -285,6 +287,23 @@ public final class AdminServer implements AutoCloseable {
         for (RouteConfig r : deps.backend().routes()) {
             if (r.name().equals(name)) return r;
         }
+        for (RouteSet.Rejected x : deps.backend().rejectedRoutes()) {
+            if (x.route().name().equals(name)) {
+                throw new AdminApiException(404, "route_not_found", "no route named '" + name + "' in use: the label route of container '"
+                        + LogText.escape(x.label().container()) + "' was rejected: " + x.reason());
+            }
+        }
+        throw new AdminApiException(404, "route_not_found", "no route named '" + name + "'");
+    }
+
+    /** The route in use with that name, else a rejected label route with it. */
+    private ObjectNode routeOrRejected(String name) {
+        for (RouteConfig r : deps.backend().routes()) {
+            if (r.name().equals(name)) return routeJson(r);
+        }
+        for (RouteSet.Rejected x : deps.backend().rejectedRoutes()) {
+            if (x.route().name().equals(name)) return AdminJson.rejected(x);
+        }
         throw new AdminApiException(404, "route_not_found", "no route named '" + name + "'");
     }
 
@@ -309,6 +328,7 @@ public final class AdminServer implements AutoCloseable {
     private void routes(HttpServerExchange ex) {
         List<ObjectNode> out = new ArrayList<>();
         for (RouteConfig r : deps.backend().routes()) out.add(routeJson(r));
+        for (RouteSet.Rejected x : deps.backend().rejectedRoutes()) out.add(AdminJson.rejected(x));
         reply(ex, 200, AdminJson.list("routes", out));
     }
 

@@ -1,5 +1,6 @@
 package dev.dormouse.proxy;
 
+import dev.dormouse.core.Hosts;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -11,7 +12,7 @@ final class RouteTable {
     static final RouteTable EMPTY = new RouteTable(Map.of(), List.of());
 
     private final Map<String, Upstream> exact;
-    /** Wildcards as {@code .suffix}, longest first. */
+    /** Wildcard patterns {@code *.suffix}, longest first. */
     private final List<Map.Entry<String, Upstream>> wildcards;
 
     private RouteTable(Map<String, Upstream> exact, List<Map.Entry<String, Upstream>> wildcards) {
@@ -24,7 +25,7 @@ final class RouteTable {
         List<Map.Entry<String, Upstream>> wild = new ArrayList<>();
         for (Upstream u : upstreams) {
             for (String h : u.route().config().hosts()) {
-                if (h.startsWith("*.")) wild.add(Map.entry(h.substring(1), u));
+                if (Hosts.isWildcard(h)) wild.add(Map.entry(h, u));
                 else exact.putIfAbsent(h, u);
             }
         }
@@ -39,7 +40,7 @@ final class RouteTable {
         Upstream u = exact.get(h);
         if (u != null) return u;
         for (Map.Entry<String, Upstream> w : wildcards) {
-            if (h.endsWith(w.getKey()) && h.length() > w.getKey().length()) return w.getValue();
+            if (Hosts.covers(w.getKey(), h)) return w.getValue();
         }
         return null;
     }

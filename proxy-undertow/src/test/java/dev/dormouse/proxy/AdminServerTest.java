@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.dormouse.core.RouteConfig;
+import dev.dormouse.core.RouteSet;
 import dev.dormouse.core.spi.OpSource;
 import dev.dormouse.health.HealthMonitor;
 import dev.dormouse.health.HealthStatus;
@@ -71,11 +72,17 @@ class AdminServerTest {
         volatile List<HealthEvent> healthEvents = List.of();
         volatile Reload reload = new Reload.Done(0);
         volatile RuntimeException failure;
+        final List<RouteSet.Rejected> rejected = new CopyOnWriteArrayList<>();
         final List<String> asked = new CopyOnWriteArrayList<>();
 
         @Override
         public List<RouteConfig> routes() {
             return List.copyOf(routes);
+        }
+
+        @Override
+        public List<RouteSet.Rejected> rejectedRoutes() {
+            return List.copyOf(rejected);
         }
 
         @Override
@@ -331,6 +338,30 @@ class AdminServerTest {
         assertTrue(p.get("state").isNull() && p.get("container").isNull() && p.get("health").isNull(), p.toString());
         assertEquals("0s", p.get("idle_timeout").asText());
         assertEquals("http://127.0.0.1:8082", p.get("target").asText());
+        assertTrue(p.get("provider").isNull(), p.toString());
+        assertEquals(false, p.get("rejected").asBoolean(true), p.toString());
+        assertEquals("docker:local", web.get("provider").asText());
+    }
+
+    @Test
+    void rejectedLabelRoutesAreListedInErrorAndServeNothing() throws Exception {
+        sleepy("apps");
+        RouteConfig claimant = HttpProxyTest.route("grab", "[x.apps.test]", "http://:8080", "idle_timeout: 1m");
+        backend.rejected.add(new RouteSet.Rejected(new RouteSet.Label(claimant, "docker:local", "grab", Optional.of(T0)),
+                "host 'x.apps.test' is covered by route 'apps' (*.apps.test)"));
+        start();
+        JsonNode all = json(get("/api/v1/routes")).get("routes");
+        assertEquals(2, all.size(), all.toString());
+        assertEquals("apps", all.get(0).get("name").asText());
+        JsonNode grab = all.get(1);
+        assertEquals("{\"name\":\"grab\",\"kind\":\"http\",\"hosts\":[\"x.apps.test\"],\"listen\":null,\"target\":\"http://:8080\","
+                + "\"container\":\"docker:local/c\",\"provider\":\"docker:local\",\"state\":\"error\","
+                + "\"last_error\":\"host 'x.apps.test' is covered by route 'apps' (*.apps.test)\",\"rejected\":true,"
+                + "\"idle_timeout\":\"1m\",\"stop_method\":\"stop\",\"depends_on\":[],\"health\":null}", grab.toString());
+        assertEquals(grab, json(get("/api/v1/routes/grab")), "found by name too");
+        HttpResponse<String> wake = post("/api/v1/routes/grab/wake");
+        assertError(wake, 404, "route_not_found");
+        assertTrue(json(wake).get("error").get("message").asText().contains("was rejected: host 'x.apps.test' is covered"), wake.body());
     }
 
     @Test

@@ -110,7 +110,7 @@ final class FakeProvider implements Provider {
         maybeFail("inspect");
         Box b = find(c);
         if (b == null) return ContainerState.missing(c);
-        return new ContainerState(b.id, c, b.status, b.health, b.image, b.restartCount, b.exitCode, Optional.empty(), Map.of(), "");
+        return new ContainerState(b.id, c, b.status, b.health, b.image, b.restartCount, b.exitCode, Optional.empty(), Optional.empty(), Map.of(), "");
     }
 
     private void act(String call, String c, ContainerStatus to) {

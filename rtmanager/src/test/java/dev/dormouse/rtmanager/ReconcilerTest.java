@@ -187,7 +187,7 @@ class ReconcilerTest {
             RuntimeRecord r = new RuntimeRecord("app", "docker:local", "app", c.recordId(), "img", c.record(), Optional.empty(), Optional.empty(),
                     Optional.empty(), Optional.empty(), t, Optional.empty());
             ContainerState s = c.container() == ContainerStatus.MISSING ? ContainerState.missing("app")
-                    : new ContainerState(c.containerId(), "app", c.container(), ContainerHealth.NONE, "img", 0, 0, Optional.empty(), Map.of(), "");
+                    : new ContainerState(c.containerId(), "app", c.container(), ContainerHealth.NONE, "img", 0, 0, Optional.empty(), Optional.empty(), Map.of(), "");
             String got = Reconciler.decide(r, s).map(k -> k.kind().label() + " " + k.status().label() + " "
                     + k.health().map(h -> h.type().label()).orElse("-")).orElse("none");
             assertEquals(c.expect(), got, c.toString());

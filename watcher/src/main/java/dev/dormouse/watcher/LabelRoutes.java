@@ -6,7 +6,9 @@ import dev.dormouse.core.DockerProviderConfig;
 import dev.dormouse.core.Durations;
 import dev.dormouse.core.HealthcheckConfig;
 import dev.dormouse.core.IdleConfig;
+import dev.dormouse.core.LogText;
 import dev.dormouse.core.RouteConfig;
+import dev.dormouse.core.RouteSet;
 import dev.dormouse.core.StopMethod;
 import dev.dormouse.core.StreamConfig;
 import dev.dormouse.core.spi.ContainerState;
@@ -25,15 +27,23 @@ import java.util.TreeMap;
 /**
  * The pure translation of containers and their {@code dormouse.*} labels into routes, without I/O. A
  * container with a bad label is skipped with a problem naming it and the label; it never affects another.
- * Stopped containers keep their routes (they are the ones to wake); removed ones are not listed.
+ * Stopped containers keep their routes (they are the ones to wake); removed ones are not listed. Whether a
+ * route may have what it claims (name, hosts, listener, dependencies) is decided with the other routes, by
+ * {@link RouteSet#merge}. Container names, label keys and values are outside text: problems show them
+ * escaped ({@link LogText#escape}).
  */
 public final class LabelRoutes {
     static final String PREFIX = "dormouse.";
     private static final Set<String> KNOWN = Set.of("enable", "hosts", "port", "scheme", "listen", "idle_timeout", "stop_method",
             "stop_signal", "stop_timeout", "wake_timeout", "depends_on", "start_endpoint", "no_loading_page", "healthcheck.path", "retention");
 
-    /** What a build produced: routes by container, and one problem per skipped container. */
-    public record Result(List<RouteConfig> routes, List<String> problems) {}
+    /** What a build produced: routes by container, with their provenance, and one problem per skipped container. */
+    public record Result(List<RouteSet.Label> routes, List<String> problems) {
+        public Result {
+            routes = List.copyOf(routes);
+            problems = List.copyOf(problems);
+        }
+    }
 
     private LabelRoutes() {}
 
@@ -45,17 +55,17 @@ public final class LabelRoutes {
      */
     public static Result build(List<ContainerState> containers, DockerProviderConfig provider, IdleConfig idleDefaults,
             HealthcheckConfig healthDefaults) {
-        List<RouteConfig> routes = new ArrayList<>();
+        List<RouteSet.Label> routes = new ArrayList<>();
         List<String> problems = new ArrayList<>();
         for (ContainerState c : containers) {
             if (c.status() == ContainerStatus.MISSING || !"true".equalsIgnoreCase(c.labels().getOrDefault(PREFIX + "enable", ""))) continue;
             try {
-                routes.add(route(c, provider, idleDefaults, healthDefaults));
+                routes.add(new RouteSet.Label(route(c, provider, idleDefaults, healthDefaults), "docker:" + provider.name(), c.name(), c.createdAt()));
             } catch (IllegalArgumentException e) {
-                problems.add("docker " + provider.name() + ": container '" + c.name() + "' skipped: " + e.getMessage());
+                problems.add("docker " + provider.name() + ": container '" + LogText.escape(c.name()) + "' skipped: " + e.getMessage());
             }
         }
-        return new Result(List.copyOf(routes), List.copyOf(problems));
+        return new Result(routes, problems);
     }
 
     static RouteConfig route(ContainerState c, DockerProviderConfig provider, IdleConfig d, HealthcheckConfig hd) {
@@ -64,7 +74,7 @@ public final class LabelRoutes {
             if (k.startsWith(PREFIX)) l.put(k.substring(PREFIX.length()), v.strip());
         });
         for (String k : l.keySet()) {
-            if (!KNOWN.contains(k)) throw new IllegalArgumentException("unknown label " + PREFIX + k);
+            if (!KNOWN.contains(k)) throw new IllegalArgumentException("unknown label " + LogText.escape(PREFIX + k));
         }
         String name = routeName(c.name());
         Optional<URI> listen = Optional.empty();
@@ -77,7 +87,7 @@ public final class LabelRoutes {
         List<String> hosts = list(l.get("hosts"));
         for (String h : hosts) {
             String err = ConfigLoader.hostError(h);
-            if (err != null) throw new IllegalArgumentException("label " + PREFIX + "hosts: " + err + ", got '" + h + "'");
+            if (err != null) throw new IllegalArgumentException("label " + PREFIX + "hosts: " + err + ", got '" + LogText.escape(h) + "'");
         }
         boolean stream = scheme.equals("tcp") || scheme.equals("udp");
         if (stream && listen.isEmpty()) throw new IllegalArgumentException("label " + PREFIX + "listen: required for a " + scheme + " route");
@@ -86,7 +96,7 @@ public final class LabelRoutes {
         if (l.containsKey("stop_method")) {
             String m = l.get("stop_method").toLowerCase(Locale.ROOT);
             if (!Set.of("pause", "stop", "kill").contains(m)) {
-                throw new IllegalArgumentException("label " + PREFIX + "stop_method: must be pause, stop or kill, got '" + l.get("stop_method") + "'");
+                throw new IllegalArgumentException("label " + PREFIX + "stop_method: must be pause, stop or kill, got '" + LogText.escape(l.get("stop_method")) + "'");
             }
             method = StopMethod.valueOf(m.toUpperCase(Locale.ROOT));
         }
@@ -96,10 +106,10 @@ public final class LabelRoutes {
                 l.containsKey("start_endpoint") && !l.get("start_endpoint").isEmpty() ? Optional.of(l.get("start_endpoint")) : d.startEndpoint(),
                 bool(l, "no_loading_page", d.noLoadingPage()), d.keepAwakeWhileConnected(), d.ignoreUserAgents(), d.maxHeldRequests());
         if (idle.startEndpoint().isPresent() && !idle.startEndpoint().get().startsWith("/")) {
-            throw new IllegalArgumentException("label " + PREFIX + "start_endpoint: must start with '/', got '" + idle.startEndpoint().get() + "'");
+            throw new IllegalArgumentException("label " + PREFIX + "start_endpoint: must start with '/', got '" + LogText.escape(idle.startEndpoint().get()) + "'");
         }
         String hcPath = l.getOrDefault("healthcheck.path", hd.path());
-        if (!hcPath.startsWith("/")) throw new IllegalArgumentException("label " + PREFIX + "healthcheck.path: must start with '/', got '" + hcPath + "'");
+        if (!hcPath.startsWith("/")) throw new IllegalArgumentException("label " + PREFIX + "healthcheck.path: must start with '/', got '" + LogText.escape(hcPath) + "'");
         HealthcheckConfig hc = new HealthcheckConfig(hcPath, hd.interval(), hd.timeout(), hd.retries(), hd.method(), hd.insecureSkipVerify(),
                 hd.disable(), hd.expectedStatus(), hd.send(), hd.expect());
         Optional<Duration> retention = l.containsKey("retention") ? Optional.of(duration(l, "retention", Duration.ZERO)).filter(Duration::isPositive)
@@ -115,11 +125,14 @@ public final class LabelRoutes {
         return n;
     }
 
+    /** Parses a label with a config parser; its message quotes the raw value, which is shown escaped instead. */
     private static <T> T value(Map<String, String> l, String key, java.util.function.Function<String, T> parse) {
+        String raw = l.get(key);
         try {
-            return parse.apply(l.get(key));
+            return parse.apply(raw);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("label " + PREFIX + key + ": " + e.getMessage());
+            String m = e.getMessage();
+            throw new IllegalArgumentException("label " + PREFIX + key + ": " + (raw.isEmpty() ? m : m.replace(raw, LogText.escape(raw))));
         }
     }
 
@@ -131,7 +144,7 @@ public final class LabelRoutes {
         if (!l.containsKey(key)) return def;
         String v = l.get(key).toLowerCase(Locale.ROOT);
         if (v.equals("true") || v.equals("false")) return Boolean.parseBoolean(v);
-        throw new IllegalArgumentException("label " + PREFIX + key + ": must be true or false, got '" + l.get(key) + "'");
+        throw new IllegalArgumentException("label " + PREFIX + key + ": must be true or false, got '" + LogText.escape(l.get(key)) + "'");
     }
 
     private static List<String> list(String csv) {

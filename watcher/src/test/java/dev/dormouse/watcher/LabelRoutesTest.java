@@ -30,7 +30,7 @@ class LabelRoutesTest {
     static ContainerState container(String name, ContainerStatus status, String address, String... labels) {
         Map<String, String> l = new HashMap<>();
         for (int i = 0; i < labels.length; i += 2) l.put(labels[i], labels[i + 1]);
-        return new ContainerState("id-" + name, name, status, ContainerHealth.NONE, "img", 0, 0, Optional.empty(), l, address);
+        return new ContainerState("id-" + name, name, status, ContainerHealth.NONE, "img", 0, 0, Optional.empty(), Optional.empty(), l, address);
     }
 
     static LabelRoutes.Result build(ContainerState... cs) {
@@ -43,7 +43,9 @@ class LabelRoutesTest {
                 "dormouse.enable", "true", "dormouse.hosts", "whoami.example.com, *.who.example.com", "dormouse.port", "8081",
                 "dormouse.idle_timeout", "15m", "dormouse.depends_on", "db", "dormouse.healthcheck.path", "/health"));
         assertEquals(List.of(), r.problems());
-        RouteConfig route = r.routes().get(0);
+        RouteConfig route = r.routes().get(0).route();
+        assertEquals("docker:local", r.routes().get(0).provider());
+        assertEquals("Whoami_1", r.routes().get(0).container());
         assertEquals("whoami-1", route.name());
         assertEquals(List.of("whoami.example.com", "*.who.example.com"), route.hosts());
         assertTrue(route.targetFromContainer(), "the address is found when the container starts");
@@ -83,7 +85,7 @@ class LabelRoutesTest {
         for (Object[] c : cases) {
             LabelRoutes.Result r = build(container("app", ContainerStatus.RUNNING, "10.0.0.7", (String[]) c[0]));
             String want = (String) c[1];
-            String got = r.routes().isEmpty() ? (r.problems().isEmpty() ? "no route" : r.problems().get(0)) : r.routes().get(0).target().toString();
+            String got = r.routes().isEmpty() ? (r.problems().isEmpty() ? "no route" : r.problems().get(0)) : r.routes().get(0).route().target().toString();
             assertTrue(got.contains(want), "labels " + List.of((String[]) c[0]) + ": want " + want + ", got " + got);
             if (!r.problems().isEmpty()) assertTrue(r.problems().get(0).startsWith("docker local: container 'app' skipped: "), r.problems().get(0));
         }
@@ -95,7 +97,43 @@ class LabelRoutesTest {
                 container("good", ContainerStatus.RUNNING, "", "dormouse.enable", "true", "dormouse.hosts", "good.t", "dormouse.port", "80"),
                 container("bad", ContainerStatus.RUNNING, "", "dormouse.enable", "true", "dormouse.hosts", "bad.t"),
                 container("gone", ContainerStatus.MISSING, "", "dormouse.enable", "true", "dormouse.hosts", "gone.t", "dormouse.port", "80"));
-        assertEquals(List.of("good"), r.routes().stream().map(RouteConfig::name).toList());
+        assertEquals(List.of("good"), r.routes().stream().map(x -> x.route().name()).toList());
         assertEquals(List.of("docker local: container 'bad' skipped: label dormouse.port: required"), r.problems());
+    }
+
+    @Test
+    void theContainersCreationTimeGoesWithItsRoute() {
+        java.time.Instant created = java.time.Instant.parse("2026-11-30T10:00:00Z");
+        ContainerState c = container("app", ContainerStatus.RUNNING, "", "dormouse.enable", "true", "dormouse.hosts", "a.t", "dormouse.port", "80");
+        c = new ContainerState(c.id(), c.name(), c.status(), c.health(), c.image(), 0, 0, Optional.empty(), Optional.of(created), c.labels(), "");
+        assertEquals(Optional.of(created), build(c).routes().get(0).createdAt());
+    }
+
+    @Test
+    void outsideTextInProblemsIsEscaped() {
+        String[][] cases = {
+            // label, value, what the problem shows
+            {"dormouse.idle_timeout", "1m'\n[ERROR] forged", "label dormouse.idle_timeout: not a duration: '1m\\x27\\n[ERROR] forged'"},
+            {"dormouse.listen", "udp://:53\u001b[2J", "label dormouse.listen: needs a numeric port, got 'udp://:53\\x1b[2J'"},
+            {"dormouse.hosts", "a.t\u202e", "label dormouse.hosts: not a host name (letters, digits, '-' and '.'), got 'a.t\\u202E'"},
+            {"dormouse.stop_method", "\"halt\"", "got '\\x22halt\\x22'"},
+            {"dormouse.no_loading_page", "x".repeat(5000), "got '" + "x".repeat(100) + "... (5000 chars)'"},
+            {"dormouse.healthcheck.path", "h\u0000", "must start with '/', got 'h\\x00'"},
+            {"dormouse.start_endpoint", "s\\", "must start with '/', got 's\\x5c'"},
+            {"dormouse.port", "8\u00850", "label dormouse.port: not a URL: 'http://:8\\x850'"},
+            {"dormouse.b\nogus", "1", "unknown label dormouse.b\\nogus"},
+        };
+        for (String[] c : cases) {
+            Map<String, String> labels = new HashMap<>(Map.of("dormouse.enable", "true", "dormouse.hosts", "a.t", "dormouse.port", "80"));
+            labels.put(c[0], c[1]);
+            LabelRoutes.Result r = build(new ContainerState("id", "app", ContainerStatus.RUNNING, ContainerHealth.NONE, "img", 0, 0, Optional.empty(),
+                    Optional.empty(), labels, ""));
+            assertEquals(1, r.problems().size(), c[0] + ": " + r.problems());
+            String p = r.problems().get(0);
+            assertTrue(p.contains(c[2]), c[0] + ": want " + c[2] + ", got " + p);
+            assertTrue(p.chars().allMatch(ch -> ch >= 0x20 && ch < 0x7f), "only printable ASCII here: " + p);
+        }
+        ContainerState odd = container("app\u0007\"x", ContainerStatus.RUNNING, "", "dormouse.enable", "true", "dormouse.hosts", "a.t");
+        assertEquals(List.of("docker local: container 'app\\x07\\x22x' skipped: label dormouse.port: required"), build(odd).problems());
     }
 }

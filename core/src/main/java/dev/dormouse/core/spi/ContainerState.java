@@ -15,18 +15,23 @@ import java.util.Optional;
  * @param restartCount restarts done by the engine's restart policy
  * @param exitCode last exit code, 0 when never exited
  * @param startedAt when the container last started, if known
+ * @param createdAt when the container was created (Docker: {@code Created}), if known; among label routes
+ *        that claim the same host or listener the older container wins
  * @param labels the container's labels
  * @param address an address the container can be reached at (127.0.0.1 with host networking), empty when unknown
  */
 public record ContainerState(String id, String name, ContainerStatus status, ContainerHealth health, String image,
-        int restartCount, int exitCode, Optional<Instant> startedAt, Map<String, String> labels, String address) {
+        int restartCount, int exitCode, Optional<Instant> startedAt, Optional<Instant> createdAt, Map<String, String> labels,
+        String address) {
 
     public ContainerState {
+        java.util.Objects.requireNonNull(startedAt, "startedAt");
+        java.util.Objects.requireNonNull(createdAt, "createdAt");
         labels = Map.copyOf(labels);
     }
 
     public static ContainerState missing(String name) {
-        return new ContainerState("", name, ContainerStatus.MISSING, ContainerHealth.NONE, "", 0, 0, Optional.empty(), Map.of(), "");
+        return new ContainerState("", name, ContainerStatus.MISSING, ContainerHealth.NONE, "", 0, 0, Optional.empty(), Optional.empty(), Map.of(), "");
     }
 
     /** Running and not failing its own health check (a container without one counts as healthy). */

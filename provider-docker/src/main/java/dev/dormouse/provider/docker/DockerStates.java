@@ -47,6 +47,11 @@ final class DockerStates {
         }
     }
 
+    /** The list endpoint's {@code Created}: seconds since the epoch; 0 or absent when unknown. */
+    static Optional<Instant> created(Long epochSeconds) {
+        return epochSeconds == null || epochSeconds <= 0 ? Optional.empty() : Optional.of(Instant.ofEpochSecond(epochSeconds));
+    }
+
     static ContainerState state(InspectContainerResponse r) {
         InspectContainerResponse.ContainerState s = r.getState();
         String status = s == null ? null : s.getStatus();
@@ -60,7 +65,7 @@ final class DockerStates {
                 r.getNetworkSettings() == null ? null : r.getNetworkSettings().getNetworks());
         return new ContainerState(r.getId() == null ? "" : r.getId(), name, status(status, paused), health(health), image,
                 r.getRestartCount() == null ? 0 : r.getRestartCount(), exit == null ? 0 : exit.intValue(),
-                time(s == null ? null : s.getStartedAt()), labels, address);
+                time(s == null ? null : s.getStartedAt()), time(r.getCreated()), labels, address);
     }
 
     /** 127.0.0.1 with host networking, else the first IP the container has on a network; empty when none. */
@@ -80,7 +85,7 @@ final class DockerStates {
         String address = address(c.getHostConfig() == null ? null : c.getHostConfig().getNetworkMode(),
                 c.getNetworkSettings() == null ? null : c.getNetworkSettings().getNetworks());
         return new ContainerState(c.getId(), name, status(c.getState(), "paused".equals(c.getState())), ContainerHealth.NONE,
-                c.getImage() == null ? "" : c.getImage(), 0, 0, Optional.empty(), c.getLabels() == null ? Map.of() : c.getLabels(), address);
+                c.getImage() == null ? "" : c.getImage(), 0, 0, Optional.empty(), created(c.getCreated()), c.getLabels() == null ? Map.of() : c.getLabels(), address);
     }
 
     /** Maps a Docker event action; {@code health_status: healthy} and {@code exec_*} carry a suffix. Null when not followed. */

@@ -72,6 +72,11 @@ class DockerProviderIT {
         assertEquals(64, s.id().length());
         assertEquals(TestDocker.IMAGE, s.image());
         assertTrue(s.startedAt().isPresent());
+        // Created comes from inspect (nanoseconds) and from the list endpoint (seconds): the same instant.
+        java.time.Instant created = s.createdAt().orElseThrow();
+        assertTrue(!created.isAfter(s.startedAt().get()), "created " + created + " before started " + s.startedAt().get());
+        ContainerState listed = docker.list().stream().filter(x -> x.name().equals(c)).findFirst().orElseThrow();
+        assertEquals(created.getEpochSecond(), listed.createdAt().orElseThrow().getEpochSecond());
         assertEquals("1", s.labels().get("dev.dormouse.test"));
 
         docker.pause(c);

@@ -36,6 +36,9 @@ class DockerStatesTest {
         assertEquals(Optional.empty(), DockerStates.time("0001-01-01T00:00:00Z"));
         assertEquals(Optional.of(Instant.parse("2026-11-23T04:05:06.123456789Z")), DockerStates.time("2026-11-23T04:05:06.123456789Z"));
         assertEquals(Optional.empty(), DockerStates.time("garbage"));
+        assertEquals(Optional.of(Instant.parse("2023-11-14T22:13:20Z")), DockerStates.created(1_700_000_000L));
+        assertEquals(Optional.empty(), DockerStates.created(0L));
+        assertEquals(Optional.empty(), DockerStates.created(null));
     }
 
     @Test

@@ -111,7 +111,7 @@ final class ProxmoxProvider implements Provider {
         };
         long uptime = d.path("uptime").asLong(0);
         return new ContainerState(ref, d.path("name").asText(ref), s, ContainerHealth.NONE, kind, 0, 0,
-                uptime > 0 ? Optional.of(Instant.now().minusSeconds(uptime)) : Optional.empty(), Map.of(), "");
+                uptime > 0 ? Optional.of(Instant.now().minusSeconds(uptime)) : Optional.empty(), Optional.empty(), Map.of(), "");
     }
 
     private static String path(Guest g, String kind) {
