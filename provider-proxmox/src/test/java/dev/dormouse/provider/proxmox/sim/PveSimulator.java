@@ -105,7 +105,12 @@ public final class PveSimulator implements AutoCloseable {
         }
     }
 
-    private record Task(String node, long doneAt, String exitstatus) {}
+    /** A task whose effect lands once, when it is due or when its end is first reported, whichever comes first. */
+    private record Task(String node, long doneAt, String exitstatus, Runnable effect, java.util.concurrent.atomic.AtomicBoolean applied) {
+        void land() {
+            if (applied.compareAndSet(false, true)) effect.run();
+        }
+    }
 
     private final SimHttpServer server;
     private final String expectedAuth;
@@ -221,6 +226,7 @@ public final class PveSimulator implements AutoCloseable {
             } else if (System.currentTimeMillis() < task.doneAt) {
                 return reply(200, "{\"data\":{\"status\":\"running\"}}");
             } else {
+                task.land();
                 return reply(200, "{\"data\":{\"status\":\"stopped\",\"exitstatus\":\"" + task.exitstatus + "\"}}");
             }
         }
@@ -265,26 +271,29 @@ public final class PveSimulator implements AutoCloseable {
                 + (g.kind.equals("lxc") ? "vz" : "qm") + action + ":" + g.vmid + ":root@pam!dormouse:";
         String fail = g.failNext;
         g.failNext = null;
-        tasks.put(upid, new Task(g.node, System.currentTimeMillis() + taskMillis, fail == null ? "OK" : fail));
-        if (fail == null) {
-            // The task's effect lands when PVE would finish it.
-            java.util.concurrent.CompletableFuture.delayedExecutor(taskMillis, java.util.concurrent.TimeUnit.MILLISECONDS).execute(() -> {
-                try {
-                    switch (action) {
-                        case "start" -> g.run(true);
-                        case "shutdown", "stop" -> {
-                            g.paused = false;
-                            g.run(false);
-                        }
-                        case "suspend" -> g.paused = true;
-                        case "resume" -> g.paused = false;
-                        default -> { }
+        Runnable effect = () -> {
+            if (fail != null) return;
+            try {
+                switch (action) {
+                    case "start" -> g.run(true);
+                    case "shutdown", "stop" -> {
+                        g.paused = false;
+                        g.run(false);
                     }
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
+                    case "suspend" -> g.paused = true;
+                    case "resume" -> g.paused = false;
+                    default -> { }
                 }
-            });
-        }
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        };
+        Task task = new Task(g.node, System.currentTimeMillis() + taskMillis, fail == null ? "OK" : fail, effect,
+                new java.util.concurrent.atomic.AtomicBoolean());
+        tasks.put(upid, task);
+        // The task's effect lands when PVE would finish it, and at the latest when its end is reported, however
+        // late the timer thread runs on a loaded machine.
+        java.util.concurrent.CompletableFuture.delayedExecutor(taskMillis, java.util.concurrent.TimeUnit.MILLISECONDS).execute(task::land);
         if (cutNextAction) {
             cutNextAction = false;
             return Optional.empty();
