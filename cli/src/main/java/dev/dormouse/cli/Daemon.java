@@ -33,6 +33,7 @@ import dev.dormouse.idlewatcher.ReadinessProbe;
 import dev.dormouse.core.RuntimeConfig;
 import dev.dormouse.rtmanager.CleanupWorker;
 import dev.dormouse.rtmanager.EventsListener;
+import dev.dormouse.rtmanager.HistoryPruner;
 import dev.dormouse.rtmanager.InspectWorker;
 import dev.dormouse.rtmanager.LifecycleService;
 import dev.dormouse.rtmanager.Reconciler;
@@ -233,7 +234,8 @@ public final class Daemon implements AutoCloseable {
 
     /**
      * Reconciles the records with the providers before serving, then follows container events, inspects
-     * running containers, reconciles periodically and removes expired stopped containers that opted in.
+     * running containers, reconciles periodically, removes expired stopped containers that opted in and
+     * prunes the history older than {@code history_retention}.
      */
     private void startRuntimeWorkers() {
         RuntimeConfig rc = config.runtime();
@@ -246,6 +248,7 @@ public final class Daemon implements AutoCloseable {
         workers.add(reconciler.start());
         cleanup = new CleanupWorker(new CleanupWorker.Deps(lifecycle, Clock.systemUTC(), rc.cleanupInterval()));
         workers.add(cleanup.start());
+        workers.add(new HistoryPruner(new HistoryPruner.Deps(store, Clock.systemUTC(), rc.historyRetention())).start());
     }
 
     /**

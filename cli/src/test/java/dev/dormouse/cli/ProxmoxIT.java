@@ -136,6 +136,13 @@ class ProxmoxIT {
         assertEquals(503, r.statusCode());
         ServeIT.await("error event", () -> !errors.isEmpty());
         assertEquals("proxmox pve: start guest pve/103: task failed: command 'lxc-start -F -n 103' failed: exit code 1", errors.get(0));
-        assertEquals("hello from broken", get("broken.test").body(), "the next request tries again");
+        assertEquals("1", r.headers().firstValue("Retry-After").orElseThrow(), "a first failure backs off for 1 s");
+        ServeIT.await("the first request after the backoff tries again", () -> {
+            try {
+                return get("broken.test").body().equals("hello from broken");
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        });
     }
 }

@@ -208,6 +208,8 @@ class StreamIT extends EngineTest {
         List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
         watcher.subscribe(e -> events.add(e.type().label()));
         for (int attempt = 1; attempt <= 2; attempt++) {
+            long backoffOver = System.nanoTime() + TimeUnit.SECONDS.toNanos(attempt == 1 ? 0 : 1);
+            ServeIT.await("the 1 s backoff after a failed wake", () -> System.nanoTime() > backoffOver);
             long t0 = System.nanoTime();
             try (Socket s = new Socket("127.0.0.1", listen)) {
                 s.setSoTimeout(15_000);

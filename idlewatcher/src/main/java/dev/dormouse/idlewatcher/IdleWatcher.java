@@ -26,6 +26,12 @@ public interface IdleWatcher {
      * Wakes the route, dependencies first; concurrent callers share one wake, which goes on when a caller
      * gives up and is bounded by {@code wake_timeout}. Completes when ready, or exceptionally with
      * {@link WakeFailedException}. Completes at once when already ready.
+     *
+     * <p>A failed wake makes the route back off (1 s, doubling per consecutive failure up to 1 min; reset by
+     * a successful wake): meanwhile a wake that would begin a new attempt, here or at a dependency, returns
+     * an already failed future whose {@link WakeFailedException#retryAfter()} is the time left, and neither
+     * the container nor the event stream hears of it. {@link OpSource#ADMIN} ignores the backoff, starts
+     * the count over and tries at once.
      */
     CompletableFuture<Void> wake(OpSource source);
 

@@ -31,17 +31,24 @@ public final class IdleWatchers implements AutoCloseable {
      * @param lifecycle performs the container actions
      * @param probe readiness probe of waking routes
      * @param clock timestamps of wake events
+     * @param nanos monotonic time of idle timers and wake backoffs
      */
     public record Deps(List<RouteConfig> routes, Map<String, Provider> providers, Lifecycle lifecycle,
-            ReadinessProbe probe, Clock clock) {
+            ReadinessProbe probe, Clock clock, NanoClock nanos) {
         public Deps {
             Objects.requireNonNull(routes, "routes");
             Objects.requireNonNull(providers, "providers");
             Objects.requireNonNull(lifecycle, "lifecycle");
             Objects.requireNonNull(probe, "probe");
             Objects.requireNonNull(clock, "clock");
+            Objects.requireNonNull(nanos, "nanos");
             routes = List.copyOf(routes);
             providers = Map.copyOf(providers);
+        }
+
+        /** With {@link NanoClock#system()}. */
+        public Deps(List<RouteConfig> routes, Map<String, Provider> providers, Lifecycle lifecycle, ReadinessProbe probe, Clock clock) {
+            this(routes, providers, lifecycle, probe, clock, NanoClock.system());
         }
     }
 
@@ -81,7 +88,8 @@ public final class IdleWatchers implements AutoCloseable {
             String key = r.container().get().kind() + ":" + r.container().get().provider();
             Optional<Provider> p = Optional.ofNullable(deps.providers().get(key));
             String err = "provider '" + key + "' of route '" + r.name() + "' is not available";
-            next.put(r.name(), new RouteWatcher(r, p, err, deps.lifecycle(), deps.probe(), timers, deps.clock()));
+            next.put(r.name(), new RouteWatcher(r, p, err, deps.lifecycle(), deps.probe(), timers, deps.clock(),
+                    deps.nanos()));
         }
         Map<RouteWatcher, List<RouteWatcher>> dependents = new java.util.HashMap<>();
         for (RouteWatcher w : next.values()) {

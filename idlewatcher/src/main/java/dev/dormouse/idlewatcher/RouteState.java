@@ -10,7 +10,7 @@ public enum RouteState {
     WAKING,
     /** Container running and its probe passes. */
     READY,
-    /** The last wake failed; the next request tries again. */
+    /** The last wake failed; the first request after its backoff tries again. */
     ERROR,
     /** The container does not exist. */
     MISSING;

@@ -41,6 +41,9 @@ final class RouteWatcher implements IdleWatcher {
     private static final long FAST_PROBE_WINDOW_NANOS = TimeUnit.SECONDS.toNanos(5);
     private static final long INSPECT_EVERY_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
     private static final Duration PROBE_ATTEMPT_CAP = Duration.ofSeconds(2);
+    /** After a failed wake, wake requests are refused for this long, doubling per consecutive failure up to {@link #BACKOFF_CAP_NANOS}. */
+    static final long BACKOFF_FIRST_NANOS = TimeUnit.SECONDS.toNanos(1);
+    static final long BACKOFF_CAP_NANOS = TimeUnit.MINUTES.toNanos(1);
 
     private final RouteConfig config;
     private final IdleConfig idle;
@@ -51,6 +54,7 @@ final class RouteWatcher implements IdleWatcher {
     private final ReadinessProbe probe;
     private final ScheduledExecutorService timers;
     private final Clock clock;
+    private final NanoClock nanos;
     private final long idleNanos;
 
     /** Immutable lists, replaced as a whole when the route set changes. */
@@ -59,7 +63,7 @@ final class RouteWatcher implements IdleWatcher {
 
     private volatile RouteState state = RouteState.NAPPING;
     private volatile String lastError;
-    private volatile long lastActivity = System.nanoTime();
+    private volatile long lastActivity;
     private volatile String containerId = "";
     private volatile java.net.URI target;
     /** Why the container's address is not known, for the wake-timeout message. */
@@ -73,13 +77,36 @@ final class RouteWatcher implements IdleWatcher {
     private final ReentrantLock ops = new ReentrantLock();
     private volatile boolean closed;
 
+    /**
+     * Consecutive failed wakes since the last success or admin wake, when the last one failed, and its error.
+     * Replaced as a whole under this object's lock; the request path reads it once.
+     */
+    private record Backoff(int failures, long failedAt, long lengthNanos, String error) {
+        static final Backoff NONE = new Backoff(0, 0, 0, "");
+
+        Backoff next(long now, String message) {
+            int n = failures + 1;
+            long length = n > 7 ? BACKOFF_CAP_NANOS : Math.min(BACKOFF_CAP_NANOS, BACKOFF_FIRST_NANOS << (n - 1));
+            return new Backoff(n, now, length, message);
+        }
+
+        /** Nanoseconds left at {@code now}, 0 when over; measured as an elapsed time, so any reading of nanoTime works. */
+        long leftNanos(long now) {
+            if (failures == 0) return 0;
+            long elapsed = now - failedAt;
+            return elapsed < 0 || elapsed >= lengthNanos ? 0 : lengthNanos - elapsed;
+        }
+    }
+
+    private volatile Backoff backoff = Backoff.NONE;
+
     private final Object eventLock = new Object();
     private final List<WakeEvent> history = new ArrayList<>();
     private final List<Consumer<WakeEvent>> listeners = new CopyOnWriteArrayList<>();
     private final AtomicLong eventIds = new AtomicLong();
 
     RouteWatcher(RouteConfig config, Optional<Provider> provider, String providerError, Lifecycle lifecycle,
-            ReadinessProbe probe, ScheduledExecutorService timers, Clock clock) {
+            ReadinessProbe probe, ScheduledExecutorService timers, Clock clock, NanoClock nanos) {
         this.config = config;
         this.idle = config.idle();
         this.provider = provider;
@@ -89,6 +116,8 @@ final class RouteWatcher implements IdleWatcher {
         this.probe = probe;
         this.timers = timers;
         this.clock = clock;
+        this.nanos = nanos;
+        this.lastActivity = nanos.nanoTime();
         this.idleNanos = idle.idleTimeout().toNanos();
         this.target = config.target();
     }
@@ -162,7 +191,7 @@ final class RouteWatcher implements IdleWatcher {
 
     @Override
     public void touch() {
-        lastActivity = System.nanoTime();
+        lastActivity = nanos.nanoTime();
         if (!timerArmed.get() && state == RouteState.READY) armTimer(idleNanos);
     }
 
@@ -206,7 +235,7 @@ final class RouteWatcher implements IdleWatcher {
     }
 
     private long idleRemainingNanos() {
-        return idleNanos - (System.nanoTime() - lastActivity);
+        return idleNanos - (nanos.nanoTime() - lastActivity);
     }
 
     /** Kept awake by an open connection or by an awake route that depends on this one. */
@@ -316,17 +345,79 @@ final class RouteWatcher implements IdleWatcher {
 
     // ---------------------------------------------------------------- wake
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>After a failed wake the route backs off: until {@link #BACKOFF_FIRST_NANOS} (doubling per consecutive
+     * failure up to {@link #BACKOFF_CAP_NANOS}) has passed, a wake that would begin a new attempt fails at once
+     * with the time left, without touching the container or emitting events; so does one whose dependency backs
+     * off. A wake under way is still joined. An {@link OpSource#ADMIN} wake ignores the backoff, starts the
+     * count over and tries at once, dependencies included.
+     */
     @Override
     public CompletableFuture<Void> wake(OpSource source) {
+        return wake(source, source == OpSource.ADMIN);
+    }
+
+    CompletableFuture<Void> wake(OpSource source, boolean ignoreBackoff) {
         if (state == RouteState.READY) return CompletableFuture.completedFuture(null);
         while (true) {
             CompletableFuture<Void> f = flight.get();
             if (f != null && !f.isDone()) return f.copy();
+            if (!ignoreBackoff) {
+                WakeFailedException refused = refusal(nanos.nanoTime());
+                if (refused != null) {
+                    errorInHistory(refused.getMessage());
+                    return CompletableFuture.failedFuture(refused);
+                }
+            }
             CompletableFuture<Void> next = new CompletableFuture<>();
             if (flight.compareAndSet(f, next)) {
-                begin(next, source, false);
+                if (source == OpSource.ADMIN) {
+                    synchronized (this) {
+                        backoff = Backoff.NONE;
+                    }
+                }
+                begin(next, source, false, ignoreBackoff);
                 return next.copy();
             }
+        }
+    }
+
+    /** Why a new wake attempt is refused now (this route or a dependency backs off), or null when it may go ahead. */
+    private WakeFailedException refusal(long now) {
+        Backoff b = backoff;
+        long left = b.leftNanos(now);
+        if (left > 0) {
+            return new WakeFailedException("wake of route '" + route() + "' not tried: backing off for " + Durations.format(roundUp(left))
+                    + " after " + b.failures() + (b.failures() == 1 ? " failed wake: " : " failed wakes in a row: ") + b.error(),
+                    Duration.ofNanos(left));
+        }
+        for (RouteWatcher dep : dependencies) {
+            if (dep.isReady()) continue;
+            WakeFailedException d = dep.refusal(now);
+            if (d != null) {
+                return new WakeFailedException("dependency '" + dep.route() + "' of route '" + route() + "' failed to wake: " + d.getMessage(),
+                        d.retryAfter().orElseThrow());
+            }
+        }
+        return null;
+    }
+
+    private static Duration roundUp(long nanos) {
+        return Duration.ofSeconds(Math.max(1, (nanos + 999_999_999L) / 1_000_000_000L));
+    }
+
+    /**
+     * A refused wake adds no events, but a new subscriber (a loading page) must learn that the route is not
+     * coming: when the history does not already end with an error (the route's own failed wake), it is
+     * replaced by this one error, once.
+     */
+    private void errorInHistory(String message) {
+        synchronized (eventLock) {
+            if (!history.isEmpty() && history.get(history.size() - 1).type() == WakeEvent.Type.ERROR) return;
+            history.clear();
+            emit(WakeEvent.Type.ERROR, "Wake failed", message);
         }
     }
 
@@ -337,13 +428,13 @@ final class RouteWatcher implements IdleWatcher {
             if (f != null && !f.isDone()) return;
             CompletableFuture<Void> next = new CompletableFuture<>();
             if (flight.compareAndSet(f, next)) {
-                begin(next, OpSource.RECONCILE, true);
+                begin(next, OpSource.RECONCILE, true, true);
                 return;
             }
         }
     }
 
-    private void begin(CompletableFuture<Void> f, OpSource source, boolean adopting) {
+    private void begin(CompletableFuture<Void> f, OpSource source, boolean adopting, boolean ignoreBackoff) {
         synchronized (eventLock) {
             history.clear();
         }
@@ -359,10 +450,12 @@ final class RouteWatcher implements IdleWatcher {
         }
         Thread.ofVirtual().name("wake-" + route()).start(() -> {
             try {
-                runWake(f, source, deadline, adopting);
+                runWake(f, source, deadline, adopting, ignoreBackoff);
                 succeed(f);
             } catch (AdoptionEnded e) {
                 napAgain(f, e.getMessage());
+            } catch (DependencyFailed e) {
+                fail(f, e.getMessage(), e.retryAfter);
             } catch (WakeFailedException e) {
                 fail(f, e.getMessage());
             } catch (DormouseException e) {
@@ -383,6 +476,19 @@ final class RouteWatcher implements IdleWatcher {
         }
     }
 
+    /**
+     * A dependency did not wake. The dependency backs off on its own account; this route's container was not
+     * touched, so its own backoff does not grow, and its waiters are told the dependency's time left.
+     */
+    private static final class DependencyFailed extends RuntimeException {
+        final Optional<Duration> retryAfter;
+
+        DependencyFailed(String message, Optional<Duration> retryAfter) {
+            super(message, null, false, false);
+            this.retryAfter = retryAfter;
+        }
+    }
+
     private void napAgain(CompletableFuture<Void> f, String message) {
         synchronized (this) {
             if (f.isDone() || settled == f) return;
@@ -393,20 +499,22 @@ final class RouteWatcher implements IdleWatcher {
         f.completeExceptionally(new WakeFailedException(message));
     }
 
-    private void runWake(CompletableFuture<Void> f, OpSource source, long deadline, boolean adopting) throws InterruptedException {
+    private void runWake(CompletableFuture<Void> f, OpSource source, long deadline, boolean adopting, boolean ignoreBackoff)
+            throws InterruptedException {
         Provider p = provider.orElseThrow(() -> new WakeFailedException(providerError));
         for (RouteWatcher dep : dependencies) {
             if (f.isDone()) return;
             if (!dep.isReady()) {
                 emit(WakeEvent.Type.WAKING_DEPENDENCY, "Waking dependency " + dep.route(), "");
                 try {
-                    dep.wake(OpSource.DEPENDENCY).get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                    dep.wake(OpSource.DEPENDENCY, ignoreBackoff).get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
                 } catch (ExecutionException e) {
-                    throw new WakeFailedException("dependency '" + dep.route() + "' of route '" + route() + "' failed to wake: "
-                            + (e.getCause() == null ? e : e.getCause().getMessage()));
+                    Optional<Duration> retry = e.getCause() instanceof WakeFailedException w ? w.retryAfter() : Optional.empty();
+                    throw new DependencyFailed("dependency '" + dep.route() + "' of route '" + route() + "' failed to wake: "
+                            + (e.getCause() == null ? e : e.getCause().getMessage()), retry);
                 } catch (TimeoutException e) {
-                    throw new WakeFailedException("dependency '" + dep.route() + "' of route '" + route() + "' not ready within "
-                            + Durations.format(idle.wakeTimeout()));
+                    throw new DependencyFailed("dependency '" + dep.route() + "' of route '" + route() + "' not ready within "
+                            + Durations.format(idle.wakeTimeout()), Optional.empty());
                 }
                 emit(WakeEvent.Type.DEPENDENCY_READY, "Dependency " + dep.route() + " is ready", "");
             }
@@ -490,7 +598,8 @@ final class RouteWatcher implements IdleWatcher {
             if (f.isDone() || settled == f) return;
             settled = f;
             lastError = null;
-            lastActivity = System.nanoTime();
+            lastActivity = nanos.nanoTime();
+            backoff = Backoff.NONE;
             state = RouteState.READY;
         }
         armTimer(idleNanos);
@@ -499,7 +608,24 @@ final class RouteWatcher implements IdleWatcher {
         f.complete(null);
     }
 
+    /** A failed wake: the route backs off one step further before a wake request tries again. */
     private void fail(CompletableFuture<Void> f, String message) {
+        Backoff b;
+        synchronized (this) {
+            if (f.isDone() || settled == f) return;
+            settled = f;
+            lastError = message;
+            if (state != RouteState.MISSING) state = RouteState.ERROR;
+            b = backoff.next(nanos.nanoTime(), message);
+            backoff = b;
+        }
+        emit(WakeEvent.Type.ERROR, "Wake failed", message);
+        LOG.log(Level.WARNING, "route {0}: {1} (wake requests refused for {2})", route(), message, Durations.format(Duration.ofNanos(b.lengthNanos())));
+        f.completeExceptionally(new WakeFailedException(message, Duration.ofNanos(b.lengthNanos())));
+    }
+
+    /** A wake that failed because of a dependency: this route's own backoff stays as it was. */
+    private void fail(CompletableFuture<Void> f, String message, Optional<Duration> retryAfter) {
         synchronized (this) {
             if (f.isDone() || settled == f) return;
             settled = f;
@@ -508,7 +634,7 @@ final class RouteWatcher implements IdleWatcher {
         }
         emit(WakeEvent.Type.ERROR, "Wake failed", message);
         LOG.log(Level.WARNING, "route {0}: {1}", route(), message);
-        f.completeExceptionally(new WakeFailedException(message));
+        f.completeExceptionally(retryAfter.map(d -> new WakeFailedException(message, d)).orElseGet(() -> new WakeFailedException(message)));
     }
 
     // ---------------------------------------------------------------- events
@@ -574,7 +700,7 @@ final class RouteWatcher implements IdleWatcher {
                 case STOPPED, PAUSED -> state = RouteState.NAPPING;
                 case RUNNING -> {
                     if (startup && st.runningHealthy() && resolveTarget(p)) {
-                        lastActivity = System.nanoTime();
+                        lastActivity = nanos.nanoTime();
                         state = RouteState.READY;
                         armTimer(idleNanos);
                     } else if (state == RouteState.NAPPING || state == RouteState.MISSING) {

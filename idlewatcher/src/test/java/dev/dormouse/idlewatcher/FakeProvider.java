@@ -22,6 +22,10 @@ final class FakeProvider implements Provider {
     final List<String> actions = new CopyOnWriteArrayList<>();
     final List<Consumer<ContainerEvent>> listeners = new CopyOnWriteArrayList<>();
     volatile boolean failStart;
+    /** Containers whose start fails, besides all of them while {@link #failStart} is set. */
+    final java.util.Set<String> failStartOf = ConcurrentHashMap.newKeySet();
+    /** Every inspection, by container: a backoff must not even look at the container. */
+    final List<String> inspections = new CopyOnWriteArrayList<>();
     /** Addresses of running containers, for targets that name no host. */
     final Map<String, String> addresses = new ConcurrentHashMap<>();
 
@@ -53,6 +57,7 @@ final class FakeProvider implements Provider {
 
     @Override
     public ContainerState inspect(String c) {
+        inspections.add(c);
         ContainerStatus s = status.get(c);
         if (s == null) return ContainerState.missing(c);
         return new ContainerState("id-" + c, c, s, health.getOrDefault(c, ContainerHealth.NONE), "img", 0, 0,
@@ -67,7 +72,7 @@ final class FakeProvider implements Provider {
 
     @Override
     public void start(String c) {
-        if (failStart) {
+        if (failStart || failStartOf.contains(c)) {
             actions.add("start " + c);
             throw new ProviderException(ProviderException.Reason.FAILED, "docker local: start container '" + c + "': boom");
         }

@@ -26,6 +26,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -41,7 +42,26 @@ class IdleWatchersTest {
         opened.forEach(IdleWatchers::close);
     }
 
+    /**
+     * Monotonic time the backoff tests move by hand; it starts a minute before {@code Long.MAX_VALUE}, so the
+     * readings wrap around as {@link System#nanoTime()} may, and only differences count.
+     */
+    private final AtomicLong nanos = new AtomicLong(Long.MAX_VALUE - TimeUnit.MINUTES.toNanos(1));
+
+    private void advance(Duration d) {
+        nanos.addAndGet(d.toNanos());
+    }
+
     private IdleWatchers watchers(String routesYaml) {
+        return watchers(routesYaml, NanoClock.system());
+    }
+
+    /** Watchers whose idle timers and backoffs read {@link #nanos}. */
+    private IdleWatchers pinned(String routesYaml) {
+        return watchers(routesYaml, nanos::get);
+    }
+
+    private IdleWatchers watchers(String routesYaml, NanoClock time) {
         String yaml = "providers:\n  docker: [{name: local}]\nroutes:\n" + routesYaml;
         DormouseConfig cfg = ConfigLoader.parse(new StringReader(yaml), "test.yml", Path.of("."), Path.of("test.yml"));
         ReadinessProbe probe = (target, hc, timeout) -> {
@@ -50,7 +70,7 @@ class IdleWatchersTest {
             return a != null ? a : true;
         };
         IdleWatchers w = new IdleWatchers(new IdleWatchers.Deps(cfg.routes(), Map.of("docker:local", docker),
-                Lifecycle.direct(), probe, Clock.systemUTC()));
+                Lifecycle.direct(), probe, Clock.systemUTC(), time));
         opened.add(w);
         w.start();
         return w;
@@ -213,7 +233,7 @@ class IdleWatchersTest {
     void aContainerThatNeverAnswersFailsAtWakeTimeout() throws Exception {
         docker.add("slow", ContainerStatus.STOPPED);
         answering.put(9, false);
-        IdleWatcher slow = watchers(route("slow", 9, "idle_timeout: 1h, wake_timeout: 500ms")).get("slow").orElseThrow();
+        IdleWatcher slow = pinned(route("slow", 9, "idle_timeout: 1h, wake_timeout: 500ms")).get("slow").orElseThrow();
         List<WakeEvent> seen = new CopyOnWriteArrayList<>();
         slow.subscribe(seen::add);
         long t0 = System.nanoTime();
@@ -230,8 +250,10 @@ class IdleWatchersTest {
         assertEquals(WakeEvent.Type.ERROR, last.type());
         assertEquals(1, seen.stream().filter(e -> e.type() == WakeEvent.Type.ERROR).count(), "one error per failed wake: " + seen);
         assertFalse(last.error().isEmpty());
-        // the next request tries again
+        // the next request after the backoff tries again
         answering.put(9, true);
+        assertThrows(ExecutionException.class, () -> slow.wake(OpSource.WAKE_REQUEST).get(5, TimeUnit.SECONDS), "backing off");
+        advance(Duration.ofSeconds(1));
         slow.wake(OpSource.WAKE_REQUEST).get(5, TimeUnit.SECONDS);
         assertTrue(slow.isReady());
     }
@@ -277,5 +299,204 @@ class IdleWatchersTest {
         for (int i = 1; i < seen.size(); i++) assertTrue(seen.get(i).id() > seen.get(i - 1).id());
         assertTrue(seen.get(0).toSse().startsWith("id: "));
         assertTrue(seen.get(0).toJson().contains("\"route\":\"h\""));
+    }
+
+    @Test
+    void idlenessIsMeasuredWithTheInjectedTime() {
+        docker.add("app", ContainerStatus.RUNNING);
+        IdleWatcher app = pinned(route("app", 1, "idle_timeout: 100ms")).get("app").orElseThrow();
+        long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(500);
+        await("five idle timeouts of real time", () -> System.nanoTime() > until);
+        assertTrue(app.isReady(), "no injected time passed, so the route is not idle yet");
+        assertEquals(0, docker.count("stop app"));
+        advance(Duration.ofMillis(100));
+        await("asleep once the injected time passed the idle timeout", () -> docker.count("stop app") == 1);
+    }
+
+    // ---------------------------------------------------------------- backoff after failed wakes
+
+    /** The wake's failure, which must come at once (a refused wake never waits). */
+    private static WakeFailedException failure(CompletableFuture<Void> wake) throws Exception {
+        try {
+            wake.get(5, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            return assertInstanceOf(WakeFailedException.class, e.getCause());
+        }
+        throw new AssertionError("the wake should have failed");
+    }
+
+    /** A refusal: failed already when returned, with exactly {@code left} to go, and nothing asked of the provider. */
+    private WakeFailedException refused(IdleWatcher w, Duration left) throws Exception {
+        int actions = docker.actions.size();
+        int inspections = docker.inspections.size();
+        CompletableFuture<Void> wake = w.wake(OpSource.WAKE_REQUEST);
+        assertTrue(wake.isCompletedExceptionally(), "refused at once");
+        WakeFailedException e = failure(wake);
+        assertEquals(left, e.retryAfter().orElseThrow(), e.getMessage());
+        assertEquals(actions, docker.actions.size(), "no container action while backing off");
+        assertEquals(inspections, docker.inspections.size(), "not even an inspection while backing off");
+        return e;
+    }
+
+    @Test
+    void failedWakesBackOffFromOneSecondDoublingToAMinute() throws Exception {
+        docker.add("crash", ContainerStatus.STOPPED);
+        docker.failStart = true;
+        IdleWatcher crash = pinned(route("crash", 1, "idle_timeout: 1h")).get("crash").orElseThrow();
+        WakeFailedException first = failure(crash.wake(OpSource.WAKE_REQUEST));
+        assertEquals(Duration.ofSeconds(1), first.retryAfter().orElseThrow(), "the failure itself says when to come back");
+        assertEquals(1, docker.count("start crash"));
+
+        long[] expected = {1, 2, 4, 8, 16, 32, 60, 60, 60};
+        for (int i = 0; i < expected.length; i++) {
+            Duration length = Duration.ofSeconds(expected[i]);
+            WakeFailedException e = refused(crash, length);
+            assertTrue(e.getMessage().contains("backing off for " + dev.dormouse.core.Durations.format(length) + " after " + (i + 1) + " failed wake"), e.getMessage());
+            assertTrue(e.getMessage().contains("start container 'crash': boom"), "names the failure behind it: " + e.getMessage());
+            advance(length.minusMillis(1));
+            refused(crash, Duration.ofMillis(1));
+            advance(Duration.ofMillis(1));
+            WakeFailedException tried = failure(crash.wake(OpSource.WAKE_REQUEST));
+            assertEquals(i + 2, docker.count("start crash"), "tried again once the backoff was over");
+            long nextLength = i + 1 < expected.length ? expected[i + 1] : 60;
+            assertEquals(Duration.ofSeconds(nextLength), tried.retryAfter().orElseThrow());
+        }
+        assertEquals(RouteState.ERROR, crash.state());
+    }
+
+    @Test
+    void aSuccessfulWakeResetsTheBackoff() throws Exception {
+        docker.add("flaky", ContainerStatus.STOPPED);
+        docker.failStart = true;
+        IdleWatcher flaky = pinned(route("flaky", 1, "idle_timeout: 1h")).get("flaky").orElseThrow();
+        for (int i = 0; i < 3; i++) {
+            if (i > 0) advance(Duration.ofMinutes(1));
+            failure(flaky.wake(OpSource.WAKE_REQUEST));
+        }
+        refused(flaky, Duration.ofSeconds(4));
+        docker.failStart = false;
+        advance(Duration.ofSeconds(4));
+        flaky.wake(OpSource.WAKE_REQUEST).get(5, TimeUnit.SECONDS);
+        assertTrue(flaky.isReady());
+        assertTrue(flaky.lastError().isEmpty());
+        flaky.sleep(OpSource.ADMIN).get(5, TimeUnit.SECONDS);
+        docker.failStart = true;
+        assertEquals(Duration.ofSeconds(1), failure(flaky.wake(OpSource.WAKE_REQUEST)).retryAfter().orElseThrow(),
+                "after a success the count starts over");
+        refused(flaky, Duration.ofSeconds(1));
+    }
+
+    @Test
+    void anAdminWakeIgnoresTheBackoffAndStartsTheCountOver() throws Exception {
+        docker.add("crash", ContainerStatus.STOPPED);
+        docker.failStart = true;
+        IdleWatcher crash = pinned(route("crash", 1, "idle_timeout: 1h")).get("crash").orElseThrow();
+        for (int i = 0; i < 4; i++) {
+            if (i > 0) advance(Duration.ofMinutes(1));
+            failure(crash.wake(OpSource.WAKE_REQUEST));
+        }
+        refused(crash, Duration.ofSeconds(8));
+        assertEquals(4, docker.count("start crash"));
+
+        WakeFailedException admin = failure(crash.wake(OpSource.ADMIN));
+        assertEquals(5, docker.count("start crash"), "tried at once, inside the backoff");
+        assertTrue(admin.getMessage().contains("boom"), admin.getMessage());
+        assertEquals(Duration.ofSeconds(1), admin.retryAfter().orElseThrow(), "the admin wake started the count over");
+        refused(crash, Duration.ofSeconds(1));
+
+        docker.failStart = false;
+        crash.wake(OpSource.ADMIN).get(5, TimeUnit.SECONDS);
+        assertTrue(crash.isReady(), "an admin wake inside the backoff may succeed");
+        crash.sleep(OpSource.ADMIN).get(5, TimeUnit.SECONDS);
+        crash.wake(OpSource.WAKE_REQUEST).get(5, TimeUnit.SECONDS);
+        assertTrue(crash.isReady(), "and its success lifted the backoff for everyone");
+    }
+
+    @Test
+    void aDependencyThatBacksOffRefusesItsDependentsWithItsTimeLeft() throws Exception {
+        docker.add("db", ContainerStatus.STOPPED);
+        docker.add("app", ContainerStatus.STOPPED);
+        docker.add("web", ContainerStatus.STOPPED);
+        docker.failStartOf.add("db");
+        IdleWatchers w = pinned(route("db", 1, "idle_timeout: 1h") + route("app", 2, "idle_timeout: 1h, depends_on: [db]")
+                + route("web", 3, "idle_timeout: 1h, depends_on: [app]"));
+        IdleWatcher db = w.get("db").orElseThrow();
+        IdleWatcher app = w.get("app").orElseThrow();
+        IdleWatcher web = w.get("web").orElseThrow();
+
+        WakeFailedException first = failure(app.wake(OpSource.WAKE_REQUEST));
+        assertTrue(first.getMessage().startsWith("dependency 'db' of route 'app' failed to wake"), first.getMessage());
+        assertEquals(Duration.ofSeconds(1), first.retryAfter().orElseThrow(), "the dependency's backoff");
+        assertEquals(List.of("start db"), docker.actions);
+
+        advance(Duration.ofMillis(300));
+        WakeFailedException e = refused(app, Duration.ofMillis(700));
+        assertTrue(e.getMessage().startsWith("dependency 'db' of route 'app' failed to wake: wake of route 'db' not tried: backing off"),
+                e.getMessage());
+        refused(web, Duration.ofMillis(700));
+        refused(db, Duration.ofMillis(700));
+
+        advance(Duration.ofMillis(700));
+        failure(web.wake(OpSource.WAKE_REQUEST));
+        assertEquals(List.of("start db", "start db"), docker.actions, "tried again through the chain once the backoff was over");
+        refused(app, Duration.ofSeconds(2));
+        refused(web, Duration.ofSeconds(2));
+
+        docker.failStartOf.clear();
+        failure(app.wake(OpSource.WAKE_REQUEST));
+        assertEquals(2, docker.count("start db"));
+        app.wake(OpSource.ADMIN).get(5, TimeUnit.SECONDS);
+        assertEquals(List.of("start db", "start db", "start db", "start app"), docker.actions,
+                "an admin wake ignores the dependency's backoff too");
+        assertTrue(db.isReady() && app.isReady());
+        web.wake(OpSource.WAKE_REQUEST).get(5, TimeUnit.SECONDS);
+        assertTrue(web.isReady(), "the dependents' own backoff never grew: the failures were the dependency's");
+    }
+
+    @Test
+    void aRefusedWakeEmitsNothingAndTheErrorStaysForNewSubscribers() throws Exception {
+        docker.add("crash", ContainerStatus.STOPPED);
+        docker.failStart = true;
+        IdleWatcher crash = pinned(route("crash", 1, "idle_timeout: 1h")).get("crash").orElseThrow();
+        List<WakeEvent> live = new CopyOnWriteArrayList<>();
+        crash.subscribe(live::add);
+        failure(crash.wake(OpSource.WAKE_REQUEST));
+        int afterFailure = live.size();
+        assertEquals(WakeEvent.Type.ERROR, live.get(afterFailure - 1).type());
+        for (int i = 0; i < 1_000; i++) refused(crash, Duration.ofSeconds(1));
+        assertEquals(afterFailure, live.size(), "a thousand refused wakes, no event: " + live.subList(afterFailure, live.size()));
+        List<WakeEvent> late = new ArrayList<>();
+        crash.subscribe(late::add).close();
+        assertEquals(live, late, "a page opened during the backoff sees the last wake, ending in its error");
+        assertTrue(late.get(late.size() - 1).error().contains("boom"));
+        assertEquals(1, docker.count("start crash"));
+    }
+
+    @Test
+    void aDependentRefusedForItsDependencyGetsOneErrorInsteadOfAnOldReady() throws Exception {
+        docker.add("db", ContainerStatus.STOPPED);
+        docker.add("app", ContainerStatus.STOPPED);
+        docker.add("other", ContainerStatus.STOPPED);
+        IdleWatchers w = pinned(route("db", 1, "idle_timeout: 1h") + route("app", 2, "idle_timeout: 1h, depends_on: [db]")
+                + route("other", 3, "idle_timeout: 1h, depends_on: [db]"));
+        IdleWatcher app = w.get("app").orElseThrow();
+        app.wake(OpSource.WAKE_REQUEST).get(5, TimeUnit.SECONDS);
+        app.sleep(OpSource.ADMIN).get(5, TimeUnit.SECONDS);
+        w.get("db").orElseThrow().sleep(OpSource.ADMIN).get(5, TimeUnit.SECONDS);
+        docker.failStartOf.add("db");
+        failure(w.get("other").orElseThrow().wake(OpSource.WAKE_REQUEST));
+
+        List<WakeEvent> live = new CopyOnWriteArrayList<>();
+        app.subscribe(live::add);
+        assertEquals(WakeEvent.Type.READY, live.get(live.size() - 1).type(), "app's history is its last, successful wake");
+        int before = live.size();
+        for (int i = 0; i < 100; i++) refused(app, Duration.ofSeconds(1));
+        assertEquals(before + 1, live.size(), "one error for the whole backoff, not one per request");
+        WakeEvent error = live.get(before);
+        assertEquals(WakeEvent.Type.ERROR, error.type());
+        assertTrue(error.error().startsWith("dependency 'db' of route 'app' failed to wake"), error.error());
+        List<WakeEvent> late = new ArrayList<>();
+        app.subscribe(late::add).close();
+        assertEquals(List.of(error), late, "a loading page opened now is told the route is not coming, not that it is ready");
     }
 }

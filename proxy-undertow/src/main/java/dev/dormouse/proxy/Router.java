@@ -4,6 +4,7 @@ import dev.dormouse.core.IdleConfig;
 import dev.dormouse.core.spi.OpSource;
 import dev.dormouse.idlewatcher.IdleWatcher;
 import dev.dormouse.idlewatcher.RouteState;
+import dev.dormouse.idlewatcher.WakeFailedException;
 import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
 import io.undertow.server.Connectors;
 import io.undertow.server.HttpHandler;
@@ -19,6 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -85,7 +87,7 @@ final class Router implements HttpHandler {
         }
         CompletableFuture<Void> wake = w.wake(OpSource.WAKE_REQUEST);
         if (!idle.noLoadingPage() && isNavigation(ex)) {
-            loadingPage(ex, w);
+            loadingPage(ex, w, retryAfter(wake));
             return;
         }
         hold(ex, up, w, wake);
@@ -108,9 +110,9 @@ final class Router implements HttpHandler {
         return u != null && u.regionMatches(true, 0, "websocket", 0, 9);
     }
 
-    private static void loadingPage(HttpServerExchange ex, IdleWatcher w) {
+    private static void loadingPage(HttpServerExchange ex, IdleWatcher w, String retryAfter) {
         ex.setStatusCode(StatusCodes.SERVICE_UNAVAILABLE);
-        ex.getResponseHeaders().put(Headers.RETRY_AFTER, RETRY_AFTER);
+        ex.getResponseHeaders().put(Headers.RETRY_AFTER, retryAfter);
         ex.getResponseHeaders().put(Headers.CACHE_CONTROL, "no-store");
         ex.getResponseHeaders().put(Headers.CONTENT_TYPE, "text/html; charset=utf-8");
         if (ex.getRequestMethod().equalToString("HEAD")) {
@@ -143,12 +145,25 @@ final class Router implements HttpHandler {
             } else {
                 Throwable cause = err instanceof CompletionException && err.getCause() != null ? err.getCause() : err;
                 Connectors.executeRootHandler(e -> {
-                    e.getResponseHeaders().put(Headers.RETRY_AFTER, RETRY_AFTER);
+                    e.getResponseHeaders().put(Headers.RETRY_AFTER, retryAfter(cause));
                     Pages.message(e, StatusCodes.SERVICE_UNAVAILABLE, "wake_failed", "Could not wake " + w.route(),
                             cause.getMessage() == null ? cause.toString() : cause.getMessage());
                 }, ex);
             }
         })));
+    }
+
+    /** {@code Retry-After} for a wake refused at once by the route's backoff: its time left; else the default. */
+    static String retryAfter(CompletableFuture<Void> wake) {
+        return wake.state() == Future.State.FAILED ? retryAfter(wake.exceptionNow()) : RETRY_AFTER;
+    }
+
+    /** {@code Retry-After} after a failed wake: the seconds until the route tries again (rounded up, at least 1), else the default. */
+    static String retryAfter(Throwable failure) {
+        Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+        if (!(cause instanceof WakeFailedException w) || w.retryAfter().isEmpty()) return RETRY_AFTER;
+        java.time.Duration left = w.retryAfter().get();
+        return Long.toString(Math.max(1, left.toSeconds() + (left.toNanosPart() > 0 ? 1 : 0)));
     }
 
     /**

@@ -48,7 +48,7 @@ import org.jdbi.v3.core.statement.Update;
  * read; writes go through {@link LifecycleService} and the workers.
  */
 public final class RuntimeStore {
-    private static final List<String> MIGRATIONS = List.of("V1__init.sql");
+    private static final List<String> MIGRATIONS = List.of("V1__init.sql", "V2__history_indexes.sql");
     /** The schema version this code reads and writes. */
     public static final int SCHEMA_VERSION = MIGRATIONS.size();
     private static final Duration BUSY_TIMEOUT = Duration.ofSeconds(10);
@@ -494,6 +494,54 @@ public final class RuntimeStore {
                     + " ORDER BY id DESC LIMIT :limit").bind("id", runtimeId.orElse("")).bind("limit", limit).map(RuntimeStore::healthEvent).list());
         } catch (JdbiException e) {
             throw failure("read health events", e);
+        }
+    }
+
+    // ---------------------------------------------------------------- pruning
+
+    /**
+     * One batch of old operation-log rows: found through {@code operation_log_by_time}; a {@code pending}
+     * row (an action still under way, should the schema record intents) is never deleted.
+     */
+    static final String PRUNE_OPERATIONS = """
+            DELETE FROM operation_log WHERE id IN (
+                SELECT id FROM operation_log WHERE started_at < :before AND outcome <> 'pending' LIMIT :limit)""";
+    /** One batch of old health events, found through {@code health_events_by_time}. */
+    static final String PRUNE_HEALTH_EVENTS = """
+            DELETE FROM health_events WHERE id IN (
+                SELECT id FROM health_events WHERE occurred_at < :before LIMIT :limit)""";
+
+    /**
+     * Deletes at most {@code limit} operation-log rows that started before {@code before}, in one short
+     * transaction of its own, so writers wait on the lock for one batch at most.
+     *
+     * @return how many were deleted; fewer than {@code limit} means none older is left
+     */
+    int pruneOperations(Instant before, int limit) {
+        return prune(PRUNE_OPERATIONS, "operation_log", before, limit);
+    }
+
+    /** Like {@link #pruneOperations}, for health events that occurred before {@code before}. */
+    int pruneHealthEvents(Instant before, int limit) {
+        return prune(PRUNE_HEALTH_EVENTS, "health_events", before, limit);
+    }
+
+    private int prune(String sql, String table, Instant before, int limit) {
+        if (limit <= 0) throw new IllegalArgumentException("limit must be > 0, got " + limit);
+        try {
+            return jdbi.inTransaction(h -> h.createUpdate(sql).bind("before", ts(before)).bind("limit", limit).execute());
+        } catch (JdbiException e) {
+            throw failure("prune " + table + " rows older than " + ts(before), e);
+        }
+    }
+
+    /** SQLite's {@code EXPLAIN QUERY PLAN} of a statement of this class, one {@code detail} per line. */
+    List<String> queryPlan(String sql) {
+        try {
+            return jdbi.withHandle(h -> h.createQuery("EXPLAIN QUERY PLAN " + sql).bind("before", ts(Instant.EPOCH)).bind("limit", 1)
+                    .map((rs, ctx) -> rs.getString("detail")).list());
+        } catch (JdbiException e) {
+            throw failure("explain a query", e);
         }
     }
 }

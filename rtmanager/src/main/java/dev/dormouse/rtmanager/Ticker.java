@@ -5,7 +5,8 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * The loop of a periodic worker: on a named virtual thread, wait {@code interval}, run the tick, repeat.
+ * The loop of a periodic worker: on a named virtual thread, wait {@code interval}, run the tick, repeat
+ * (or, with {@code passAtStart}, run the tick first).
  * A tick that throws is logged with the worker's name and the loop goes on. {@link #close()} interrupts
  * the wait and returns once the thread has ended or {@link #CLOSE_BOUND} has passed.
  */
@@ -16,10 +17,16 @@ final class Ticker implements AutoCloseable {
     private final Duration interval;
     private final Runnable tick;
     private final System.Logger log;
+    private final boolean passAtStart;
     private Thread thread;
     private volatile boolean closed;
 
     Ticker(String name, Duration interval, Runnable tick, System.Logger log) {
+        this(name, interval, tick, log, false);
+    }
+
+    Ticker(String name, Duration interval, Runnable tick, System.Logger log, boolean passAtStart) {
+        this.passAtStart = passAtStart;
         this.name = Objects.requireNonNull(name, "name");
         this.interval = Objects.requireNonNull(interval, "interval");
         this.tick = Objects.requireNonNull(tick, "tick");
@@ -33,12 +40,16 @@ final class Ticker implements AutoCloseable {
 
     private void loop() {
         log.log(Level.DEBUG, "{0}: started, every {1}", name, interval);
+        boolean wait = !passAtStart;
         while (!closed) {
-            try {
-                Thread.sleep(interval);
-            } catch (InterruptedException e) {
-                break;
+            if (wait) {
+                try {
+                    Thread.sleep(interval);
+                } catch (InterruptedException e) {
+                    break;
+                }
             }
+            wait = true;
             if (closed) break;
             try {
                 tick.run();

@@ -73,6 +73,25 @@ class RuntimeStoreTest {
     }
 
     @Test
+    void aVersionOneDatabaseGetsTheHistoryIndexesAndKeepsItsRows() throws Exception {
+        RuntimeStore first = RuntimeStore.open(dir.resolve("data"));
+        first.register(spec("app", "app", Optional.empty()), Instant.parse("2026-01-01T00:00:00Z"));
+        first.appendHealthEvent("app", "c1", new HealthDetails.Started(), Instant.parse("2026-01-01T00:00:01Z"));
+        try (Connection c = raw(); Statement s = c.createStatement()) {
+            s.execute("DROP INDEX operation_log_by_time");
+            s.execute("DROP INDEX health_events_by_time");
+            s.execute("PRAGMA user_version = 1");
+        }
+        RuntimeStore again = RuntimeStore.open(dir.resolve("data"));
+        assertEquals(2, again.schemaVersion());
+        try (Connection c = raw()) {
+            assertEquals(List.of("health_events_by_runtime", "health_events_by_time", "operation_log_by_runtime", "operation_log_by_time"),
+                    column(c, "SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%' ORDER BY name"));
+        }
+        assertEquals(1, again.healthEvents(Optional.empty(), 10).size());
+    }
+
+    @Test
     void aDatabaseOfANewerDormouseIsRefusedWithAClearMessage() throws Exception {
         RuntimeStore.open(dir.resolve("data"));
         try (Connection c = raw(); Statement s = c.createStatement()) {
@@ -80,7 +99,8 @@ class RuntimeStoreTest {
         }
         RuntimeManagerException e = assertThrows(RuntimeManagerException.class, () -> RuntimeStore.open(dir.resolve("data")));
         assertEquals(dir.resolve("data/dormouse.db").toAbsolutePath()
-                + " schema version 7 is newer than this dormouse (knows 1): upgrade dormouse or use another data_dir", e.getMessage());
+                + " schema version 7 is newer than this dormouse (knows " + RuntimeStore.SCHEMA_VERSION + "): upgrade dormouse or use another data_dir",
+                e.getMessage());
         try (Connection c = raw()) {
             assertEquals(List.of("7"), column(c, "PRAGMA user_version"), "the refused file is left as it was");
         }

@@ -38,4 +38,15 @@ class TickerTest {
         assertTrue(Duration.ofNanos(System.nanoTime() - began).toMillis() < 1000, "an hour's wait ends at once");
         new Ticker("never-started", Duration.ofSeconds(1), () -> { }, LOG).close();
     }
+
+    @Test
+    void withPassAtStartTheFirstPassDoesNotWaitAnInterval() {
+        AtomicInteger passes = new AtomicInteger();
+        Ticker t = new Ticker("test-ticker", Duration.ofHours(1), passes::incrementAndGet, LOG, true);
+        t.start();
+        Await.until("the first pass", () -> passes.get() == 1);
+        t.close();
+        assertFalse(t.running());
+        assertTrue(passes.get() == 1, "one pass, then the hour's wait, ended by close");
+    }
 }
