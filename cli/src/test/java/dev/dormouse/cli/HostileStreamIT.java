@@ -51,17 +51,23 @@ class HostileStreamIT extends EngineTest {
     /** This JVM holds 5,000 UDP or 4,000 TCP sockets at once; the daemon's JVM inherits the limit. */
     @BeforeAll
     static void enoughFileDescriptors() throws Exception {
-        long need = 12_000;
-        if (openFileLimit() < need) {
+        long need = 8_000;
+        if (openFileLimit(0) < need) {
             // Raise the soft limit to the hard one for this JVM (and so for the daemon's, started from it).
-            new ProcessBuilder("prlimit", "--pid", Long.toString(ProcessHandle.current().pid()), "--nofile=unlimited:").inheritIO().start().waitFor();
+            long hard = openFileLimit(1);
+            new ProcessBuilder("prlimit", "--pid", Long.toString(ProcessHandle.current().pid()), "--nofile=" + hard + ":" + hard)
+                    .inheritIO().start().waitFor();
         }
-        assertTrue(openFileLimit() >= need, "the test needs an open-file limit of " + need + ", have " + openFileLimit() + " (raise ulimit -n)");
+        assertTrue(openFileLimit(0) >= need, "the test needs an open-file limit of " + need + ", have " + openFileLimit(0)
+                + " (hard " + openFileLimit(1) + "; raise ulimit -n)");
     }
 
-    private static long openFileLimit() throws IOException {
+    /** The soft (0) or hard (1) RLIMIT_NOFILE of this JVM; "unlimited" as Long.MAX_VALUE. */
+    private static long openFileLimit(int which) throws IOException {
         for (String line : Files.readAllLines(Path.of("/proc/self/limits"))) {
-            if (line.startsWith("Max open files")) return Long.parseLong(line.substring(26).trim().split("\\s+")[0]);
+            if (!line.startsWith("Max open files")) continue;
+            String v = line.substring("Max open files".length()).trim().split("\\s+")[which];
+            return v.equals("unlimited") ? Long.MAX_VALUE : Long.parseLong(v);
         }
         throw new IllegalStateException("no open-file limit in /proc/self/limits");
     }
