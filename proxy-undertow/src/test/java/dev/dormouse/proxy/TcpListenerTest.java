@@ -226,6 +226,24 @@ class TcpListenerTest {
     }
 
     @Test
+    void aReplacedListenersConnectionsAreStillClosedWhenIdle() throws Exception {
+        upstream = new Upstream();
+        RouteConfig before = tcpRoute(upstream.port(), "{idle_timeout: 1m}", "");
+        InetSocketAddress at = serve(before, Optional.empty());
+        Socket s = connect(at);
+        assertEquals("x", roundTrip(s, "x"));
+        StreamStats old = stats();
+        RouteConfig after = tcpRoute(upstream.port(), "{idle_timeout: 2m}", "");
+        streams.update(List.of(new ProxyRoute(after, Optional.empty())));
+        assertEquals("y", roundTrip(s, "y"), "an open connection outlives its listener");
+        now.addAndGet(Duration.ofSeconds(61).toNanos());
+        streams.sweep();
+        s.setSoTimeout(5000);
+        assertTrue(closedByPeer(s), "and is closed when idle for the old route's timeout");
+        assertEquals(1, old.closedIdle());
+    }
+
+    @Test
     void theSweepRunsByItselfOnTheRealClock() throws Exception {
         upstream = new Upstream();
         streams = new StreamProxy(List.of(new ProxyRoute(tcpRoute(upstream.port(), "{idle_timeout: 300ms}", ""), Optional.empty())));

@@ -237,4 +237,22 @@ class UdpListenerTest {
         int after = java.lang.management.ManagementFactory.getThreadMXBean().getThreadCount();
         assertTrue(after - threads < 5, "platform threads grew from " + threads + " to " + after);
     }
+
+    @Test
+    void aChangedRouteServesItsNewTargetOnTheSamePort() throws Exception {
+        DatagramSocket a = echo("a");
+        DatagramSocket b = echo("b");
+        int port = freePort();
+        String yaml = "routes:\n  - name: dns\n    listen: udp://127.0.0.1:" + port + "\n    target: udp://127.0.0.1:%d\n";
+        RouteConfig first = ConfigLoader.parse(new java.io.StringReader(yaml.formatted(a.getLocalPort())), "t.yml", Path.of("."), Path.of("t.yml")).routes().get(0);
+        RouteConfig second = ConfigLoader.parse(new java.io.StringReader(yaml.formatted(b.getLocalPort())), "t.yml", Path.of("."), Path.of("t.yml")).routes().get(0);
+        streams = new StreamProxy(List.of(new ProxyRoute(first, Optional.empty())), ProxyMetrics.unregistered(), now::get, false);
+        streams.start();
+        InetSocketAddress at = streams.address("dns").orElseThrow();
+        DatagramSocket c = client();
+        assertEquals("a:1", ask(c, at, "1"));
+        streams.update(List.of(new ProxyRoute(second, Optional.empty())));
+        assertEquals(java.util.Map.of(), streams.errors());
+        assertEquals("b:2", ask(c, at, "2"));
+    }
 }
