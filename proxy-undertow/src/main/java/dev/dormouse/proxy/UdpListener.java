@@ -82,7 +82,9 @@ final class UdpListener extends StreamListener {
             if (selector != null) selector.close();
             throw e;
         }
-        // A platform thread: it spends its life in Selector.select, which would hold a virtual thread's carrier.
+        // A platform thread, woken by epoll itself: a virtual one parks on the JDK's poller and is handed to a
+        // carrier on every wake-up, which measured 64 us median for a round trip through a route against 43 us
+        // (16 us without dormouse). One per UDP route.
         loop = Thread.ofPlatform().daemon().name("udp-" + name()).start(this::run);
     }
 
