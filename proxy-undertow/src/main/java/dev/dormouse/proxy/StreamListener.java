@@ -1,25 +1,42 @@
 package dev.dormouse.proxy;
 
+import dev.dormouse.core.StreamConfig;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.channels.NetworkChannel;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledFuture;
+import java.util.function.LongSupplier;
 
-/** What a TCP and a UDP route's listener share: where it binds, where it forwards, and its counters. */
+/**
+ * What a TCP and a UDP route's listener share: where it binds, where it forwards, its bounds
+ * ({@code stream:}), its counters, and the idle sweep that {@link StreamProxy} runs over it.
+ */
 abstract class StreamListener {
     final ProxyRoute route;
     final InetSocketAddress bindTo;
     final StreamStats stats;
+    final StreamConfig limits;
+    /** {@code stream.idle_timeout} in nanoseconds. */
+    final long idleNanos;
+    /** Monotonic time of traffic and sweeps; {@code System::nanoTime} but in tests. */
+    final LongSupplier nanoTime;
     volatile boolean closed;
+    /** The listener's periodic sweep on {@link StreamProxy}'s scheduler, once started. */
+    volatile ScheduledFuture<?> sweeper;
     /** The last target seen and its socket address, so a connection allocates nothing while it holds. */
     private volatile Target last;
 
     private record Target(URI uri, InetSocketAddress address) {}
 
-    StreamListener(ProxyRoute route, InetSocketAddress bindTo, StreamStats stats) {
+    StreamListener(ProxyRoute route, InetSocketAddress bindTo, StreamStats stats, LongSupplier nanoTime) {
         this.route = route;
         this.bindTo = bindTo;
         this.stats = stats;
+        this.limits = route.config().stream();
+        this.idleNanos = limits.idleTimeout().toNanos();
+        this.nanoTime = nanoTime;
     }
 
     /** Where to forward: the watcher's target (the container's address for a host-less one) or the configured one. */
@@ -33,7 +50,7 @@ abstract class StreamListener {
         return a;
     }
 
-    /** Binds and starts serving on virtual threads. */
+    /** Binds and starts serving. */
     abstract void start() throws IOException;
 
     /** The bound channel, once started. */
@@ -45,6 +62,12 @@ abstract class StreamListener {
     void drain() {
         close();
     }
+
+    /** Closes what has been idle for {@code stream.idle_timeout}; completes when done (UDP: on its own thread). */
+    abstract CompletableFuture<Void> sweep();
+
+    /** True when nothing is open any more, so a drained listener needs no more sweeps. */
+    abstract boolean isEmpty();
 
     final String name() {
         return route.config().name();

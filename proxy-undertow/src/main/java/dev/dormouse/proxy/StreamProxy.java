@@ -12,20 +12,34 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.LongSupplier;
 
 /**
- * The TCP and UDP listeners of stream routes. Every connection and UDP session runs on virtual threads,
- * so a held or idle connection costs no platform thread. A listener that cannot bind is reported and the
- * other routes still start.
+ * The TCP and UDP listeners of stream routes. Every TCP connection runs on virtual threads, so a held or
+ * idle connection costs no platform thread; each UDP listener runs on one thread of its own. A listener
+ * that cannot bind is reported and the other routes still start. One scheduler (a single virtual thread)
+ * sweeps every listener for connections and sessions idle longer than their route's
+ * {@code stream.idle_timeout}, so no connection has a timer of its own.
  */
 public final class StreamProxy implements AutoCloseable {
     static final System.Logger LOG = System.getLogger("dev.dormouse.proxy.stream");
+    /** Bounds on the sweep period, which is an eighth of the idle timeout: closed at most that late. */
+    static final long SWEEP_MIN_MS = 10;
+    static final long SWEEP_MAX_MS = 10_000;
 
     private List<ProxyRoute> routes;
     private final ProxyMetrics metrics;
+    private final LongSupplier nanoTime;
+    /** Runs the sweeps; absent in tests that call {@link #sweep()} themselves. */
+    private final Optional<ScheduledExecutorService> scheduler;
     private final Map<String, StreamListener> listeners = new LinkedHashMap<>();
+    /** Replaced TCP listeners whose connections are still open: swept until the last one closes. */
+    private final List<StreamListener> draining = new ArrayList<>();
     private final Map<String, String> errors = new LinkedHashMap<>();
 
     /** @param routes all routes; only tcp and udp ones are served here */
@@ -38,8 +52,20 @@ public final class StreamProxy implements AutoCloseable {
      * @param metrics where traffic is counted
      */
     public StreamProxy(List<ProxyRoute> routes, ProxyMetrics metrics) {
+        this(routes, metrics, System::nanoTime, true);
+    }
+
+    /**
+     * @param nanoTime monotonic time for idle timeouts
+     * @param scheduled whether sweeps run by themselves; false: only when {@link #sweep()} is called
+     */
+    StreamProxy(List<ProxyRoute> routes, ProxyMetrics metrics, LongSupplier nanoTime, boolean scheduled) {
         this.routes = streamsOf(routes);
         this.metrics = java.util.Objects.requireNonNull(metrics, "metrics");
+        this.nanoTime = java.util.Objects.requireNonNull(nanoTime, "nanoTime");
+        this.scheduler = scheduled
+                ? Optional.of(Executors.newSingleThreadScheduledExecutor(Thread.ofVirtual().name("stream-idle-sweep").factory()))
+                : Optional.empty();
     }
 
     private static List<ProxyRoute> streamsOf(List<ProxyRoute> routes) {
@@ -57,9 +83,13 @@ public final class StreamProxy implements AutoCloseable {
         StreamStats stats = new StreamStats(metrics.stream(r.config().name()));
         errors.remove(r.config().name());
         try {
-            StreamListener l = listen.getScheme().equals("tcp") ? new TcpListener(r, at, stats) : new UdpListener(r, at, stats);
+            StreamListener l = listen.getScheme().equals("tcp") ? new TcpListener(r, at, stats, nanoTime) : new UdpListener(r, at, stats, nanoTime);
             l.start();
             listeners.put(r.config().name(), l);
+            scheduler.ifPresent(s -> {
+                long every = Math.clamp(r.config().stream().idleTimeout().toMillis() / 8, SWEEP_MIN_MS, SWEEP_MAX_MS);
+                l.sweeper = s.scheduleWithFixedDelay(() -> sweep(l), every, every, TimeUnit.MILLISECONDS);
+            });
             LOG.log(Level.INFO, "route {0}: {1} listening on {2}", r.config().name(), listen.getScheme(), l.address());
         } catch (IOException e) {
             String msg = "route " + r.config().name() + ": listen " + listen + ": "
@@ -69,10 +99,36 @@ public final class StreamProxy implements AutoCloseable {
         }
     }
 
+    /** One scheduled sweep; a drained listener with nothing left open is done with. */
+    private void sweep(StreamListener l) {
+        try {
+            l.sweep();
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "route {0}: idle sweep: {1}", l.name(), e.toString());
+        }
+        if (l.closed && l.isEmpty()) {
+            ScheduledFuture<?> f = l.sweeper;
+            if (f != null) f.cancel(false);
+            synchronized (this) {
+                draining.remove(l);
+            }
+        }
+    }
+
+    /** Sweeps every listener now, for tests that drive time themselves; returns when all are done. */
+    void sweep() {
+        List<StreamListener> all;
+        synchronized (this) {
+            all = new ArrayList<>(listeners.values());
+            all.addAll(draining);
+        }
+        for (StreamListener l : all) l.sweep().orTimeout(5, TimeUnit.SECONDS).join();
+    }
+
     /**
      * Switches to a new route set: unchanged routes keep their listener and sessions; removed and changed
-     * ones stop accepting, and their open TCP connections go on until either side closes them; new and
-     * changed ones start listening.
+     * ones stop accepting, and their open TCP connections go on until either side closes them or they are
+     * idle for the route's {@code stream.idle_timeout}; new and changed ones start listening.
      */
     public synchronized void update(List<ProxyRoute> all) {
         List<ProxyRoute> next = streamsOf(all);
@@ -85,6 +141,8 @@ public final class StreamProxy implements AutoCloseable {
             errors.remove(old.config().name());
             if (l != null) {
                 l.drain();
+                if (l.isEmpty()) stopSweeping(l);
+                else draining.add(l);
                 LOG.log(Level.INFO, "route {0}: stopped listening on {1}", old.config().name(), l.address());
             }
         }
@@ -95,6 +153,11 @@ public final class StreamProxy implements AutoCloseable {
         }
         routes = next;
         metrics.retainStreams(byName.keySet());
+    }
+
+    private static void stopSweeping(StreamListener l) {
+        ScheduledFuture<?> f = l.sweeper;
+        if (f != null) f.cancel(false);
     }
 
     /** Routes whose listener could not start, with why. */
@@ -114,7 +177,10 @@ public final class StreamProxy implements AutoCloseable {
     @Override
     public synchronized void close() {
         for (StreamListener l : new ArrayList<>(listeners.values())) l.close();
+        for (StreamListener l : draining) l.close();
         listeners.clear();
+        draining.clear();
+        scheduler.ifPresent(ScheduledExecutorService::shutdownNow);
     }
 
     /**

@@ -9,6 +9,10 @@ public final class StreamStats {
     private final LongAdder bytesIn = new LongAdder();
     private final LongAdder bytesOut = new LongAdder();
     private final LongAdder datagramsDropped = new LongAdder();
+    private final LongAdder refused = new LongAdder();
+    private final LongAdder sessions = new LongAdder();
+    private final LongAdder evicted = new LongAdder();
+    private final LongAdder idleClosed = new LongAdder();
     private final ProxyMetrics.StreamRoute metrics;
 
     StreamStats(ProxyMetrics.StreamRoute metrics) {
@@ -35,11 +39,28 @@ public final class StreamStats {
 
     /** A UDP session is open from now on (counted in the route's open connections, not in {@link #open()}). */
     void sessionOpened() {
+        sessions.increment();
         metrics.open.increment();
     }
 
     void sessionClosed() {
+        sessions.decrement();
         metrics.open.decrement();
+    }
+
+    /** A TCP connection beyond {@code stream.max_connections} was closed at once. */
+    void refused() {
+        refused.increment();
+    }
+
+    /** A UDP session was closed to make room for a new client ({@code stream.udp_max_sessions}). */
+    void evicted() {
+        evicted.increment();
+    }
+
+    /** A TCP connection or UDP session was closed after {@code stream.idle_timeout} without traffic. */
+    void idleClosed() {
+        idleClosed.increment();
     }
 
     void in(long n) {
@@ -80,5 +101,25 @@ public final class StreamStats {
     /** UDP datagrams dropped: queue full during a wake, or the wake failed. */
     public long datagramsDropped() {
         return datagramsDropped.sum();
+    }
+
+    /** TCP connections closed at once because {@code stream.max_connections} were open. */
+    public long connectionsRefused() {
+        return refused.sum();
+    }
+
+    /** UDP client sessions open now. */
+    public long sessions() {
+        return sessions.sum();
+    }
+
+    /** UDP sessions closed to make room for a new client, the one idle longest first. */
+    public long sessionsEvicted() {
+        return evicted.sum();
+    }
+
+    /** TCP connections and UDP sessions closed after {@code stream.idle_timeout} without traffic. */
+    public long closedIdle() {
+        return idleClosed.sum();
     }
 }
