@@ -7,6 +7,7 @@ import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.undertow.server.ExchangeCompletionListener;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -23,12 +24,15 @@ public final class ProxyMetrics {
     static final double[] LATENCY_BUCKETS = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
     static final String[] STATUS_CLASSES = {"1xx", "2xx", "3xx", "4xx", "5xx"};
 
+    private static final List<String> LIMIT_REASONS = List.of("refused", "evicted", "idle");
+
     private final Counter requests;
     private final Counter unknownHost;
     private final Histogram upstreamLatency;
     private final Counter streamBytes;
     private final Counter streamConnections;
     private final Counter datagramsDropped;
+    private final Counter streamClosed;
     private final Map<String, HttpRoute> http = new ConcurrentHashMap<>();
     private final Map<String, StreamRoute> streams = new ConcurrentHashMap<>();
 
@@ -62,6 +66,10 @@ public final class ProxyMetrics {
         datagramsDropped = Counter.builder().name("dormouse_udp_datagrams_dropped_total")
                 .help("UDP datagrams dropped: the wake queue was full or the wake failed.")
                 .labelNames("route").withoutExemplars().register(registry);
+        streamClosed = Counter.builder().name("dormouse_stream_limit_closes_total")
+                .help("TCP connections and UDP sessions a stream route closed for its limits: refused (max_connections), "
+                        + "evicted (udp_max_sessions, the one idle longest) or idle (idle_timeout).")
+                .labelNames("route", "reason").withoutExemplars().register(registry);
     }
 
     /** Instruments registered nowhere, for a proxy that nobody scrapes. */
@@ -98,6 +106,7 @@ public final class ProxyMetrics {
             streamBytes.remove(name, "out");
             streamConnections.remove(name);
             datagramsDropped.remove(name);
+            for (String reason : LIMIT_REASONS) streamClosed.remove(name, reason);
         }
     }
 
@@ -144,9 +153,15 @@ public final class ProxyMetrics {
         final CounterDataPoint bytesOut;
         final CounterDataPoint connections;
         final CounterDataPoint dropped;
+        final CounterDataPoint refused;
+        final CounterDataPoint evicted;
+        final CounterDataPoint idle;
         final LongAdder open = new LongAdder();
 
         private StreamRoute(String route) {
+            refused = streamClosed.labelValues(route, "refused");
+            evicted = streamClosed.labelValues(route, "evicted");
+            idle = streamClosed.labelValues(route, "idle");
             bytesIn = streamBytes.labelValues(route, "in");
             bytesOut = streamBytes.labelValues(route, "out");
             connections = streamConnections.labelValues(route);

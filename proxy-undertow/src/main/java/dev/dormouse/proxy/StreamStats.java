@@ -51,16 +51,19 @@ public final class StreamStats {
     /** A TCP connection beyond {@code stream.max_connections} was closed at once. */
     void refused() {
         refused.increment();
+        metrics.refused.inc();
     }
 
     /** A UDP session was closed to make room for a new client ({@code stream.udp_max_sessions}). */
     void evicted() {
         evicted.increment();
+        metrics.evicted.inc();
     }
 
     /** A TCP connection or UDP session was closed after {@code stream.idle_timeout} without traffic. */
     void idleClosed() {
         idleClosed.increment();
+        metrics.idle.inc();
     }
 
     void in(long n) {

@@ -5,6 +5,7 @@ import static dev.dormouse.proxy.HttpProxyTest.freePort;
 import static dev.dormouse.proxy.HttpProxyTest.route;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.dormouse.core.ConfigLoader;
@@ -254,6 +255,41 @@ class ProxyMetricsTest {
             streams.update(List.of());
             assertFalse(point("dormouse_stream_bytes", "route", "echo", "direction", "in").isPresent(), "removed with the route");
             assertFalse(point("dormouse_open_connections", "route", "echo").isPresent());
+        }
+    }
+
+    @Test
+    void connectionsClosedForTheLimitsAreCountedByReason() throws Exception {
+        try (ServerSocket upstream = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            List<Socket> held = new java.util.concurrent.CopyOnWriteArrayList<>();
+            Thread.ofVirtual().start(() -> {
+                try {
+                    while (true) held.add(upstream.accept());
+                } catch (java.io.IOException e) {
+                    // the test closed it
+                }
+            });
+            String yaml = "routes:\n  - name: capped\n    listen: tcp://127.0.0.1:" + freePort() + "\n    target: tcp://127.0.0.1:"
+                    + upstream.getLocalPort() + "\n    stream: {max_connections: 1}\n";
+            RouteConfig r = ConfigLoader.parse(new java.io.StringReader(yaml), "t.yml", Path.of("."), Path.of("t.yml")).routes().get(0);
+            streams = new StreamProxy(List.of(new ProxyRoute(r, Optional.empty())), metrics);
+            streams.start();
+            InetSocketAddress at = streams.address("capped").orElseThrow();
+            try (Socket first = new Socket(at.getAddress(), at.getPort()); Socket second = new Socket(at.getAddress(), at.getPort())) {
+                await("the first relayed", () -> held.size() == 1);
+                second.setSoTimeout(5000);
+                assertThrows(java.io.IOException.class, () -> {
+                    if (second.getInputStream().read() >= 0) throw new AssertionError("the second was relayed");
+                    throw new java.io.EOFException();
+                });
+                await("the refusal counted", () -> value("dormouse_stream_limit_closes", "route", "capped", "reason", "refused").orElse(0) == 1);
+                assertEquals(0, value("dormouse_stream_limit_closes", "route", "capped", "reason", "evicted").orElseThrow());
+                assertEquals(0, value("dormouse_stream_limit_closes", "route", "capped", "reason", "idle").orElseThrow());
+            } finally {
+                for (Socket s : held) s.close();
+            }
+            streams.update(List.of());
+            assertFalse(point("dormouse_stream_limit_closes", "route", "capped", "reason", "refused").isPresent(), "removed with the route");
         }
     }
 
