@@ -247,9 +247,10 @@ class HostileHttpTest {
         // Released: the cap counts what is held now, not what ever was.
         w.state = dev.dormouse.idlewatcher.RouteState.NAPPING;
         w.wake = new CompletableFuture<>();
+        int wakesBefore = w.wakes.get();
         List<CompletableFuture<HttpResponse<String>>> again = new ArrayList<>();
         for (int i = 0; i < 3; i++) again.add(HTTP.sendAsync(req("h.test", "/again").build(), HttpResponse.BodyHandlers.ofString()));
-        HttpProxyTest.await("three held again", () -> w.wakes.get() == 7);
+        HttpProxyTest.await("three held again", () -> w.wakes.get() == wakesBefore + 3);
         w.finishWake();
         for (var f : again) assertEquals(200, f.get(10, TimeUnit.SECONDS).statusCode());
         HttpProxyTest.await("streams released", () -> {
@@ -261,6 +262,25 @@ class HostileHttpTest {
                 return false;
             }
         });
+    }
+
+    @Test
+    void theEventStreamsErrorCarriesNoDetail() throws Exception {
+        FakeWatcher w = new FakeWatcher(HttpProxyTest.route("e", "[e.test]", "http://127.0.0.1:" + upstream.port(), "idle_timeout: 1m"));
+        serve(HttpLimits.DEFAULT, List.of(), new ProxyRoute(w.config, Optional.of(w)));
+        HttpResponse<InputStream> r = HTTP.send(req("e.test", "/.well-known/dormouse/events").build(), HttpResponse.BodyHandlers.ofInputStream());
+        StringBuilder seen = new StringBuilder();
+        try (var in = new java.io.BufferedReader(new java.io.InputStreamReader(r.body(), java.nio.charset.StandardCharsets.UTF_8))) {
+            HttpProxyTest.await("subscribed", () -> !w.listeners.isEmpty());
+            w.failWake("docker local: start container 'c' (unix:///var/run/docker.sock): 500 Server Error");
+            for (String line; (line = in.readLine()) != null; ) {
+                seen.append(line).append('\n');
+                if (line.startsWith("data:") && line.contains("\"type\":\"error\"")) break;
+            }
+        }
+        assertTrue(seen.toString().contains("event: error\n"), seen.toString());
+        assertTrue(seen.toString().contains("\"error\":\"route 'e' could not be woken\""), seen.toString());
+        assertFalse(seen.toString().contains("docker.sock"), seen.toString());
     }
 
     private HttpRequest.Builder req(String host, String path) {
@@ -275,6 +295,15 @@ class HostileHttpTest {
         serve(new HttpLimits(1024 * 1024, Duration.ofSeconds(30), 100), List.of(), new ProxyRoute(w.config, Optional.of(w)), plain());
         // Matched at its very end: the regex reads it all.
         String ua = "x".repeat(300_000) + " bot";
+        // Warm both paths first, so the bound measures the proxy and not the JIT.
+        for (int i = 0; i < 3; i++) {
+            try (RawHttp c = client()) {
+                assertEquals(503, c.send("GET / HTTP/1.1\r\nHost: s.test\r\nUser-Agent: " + ua + "\r\n\r\n").response().status());
+            }
+            try (RawHttp c = client()) {
+                assertEquals(200, c.send("GET /plain HTTP/1.1\r\n" + HOST + "\r\n").response().status());
+            }
+        }
         List<CompletableFuture<Long>> slow = new ArrayList<>();
         for (int i = 0; i < 2; i++) {
             slow.add(CompletableFuture.supplyAsync(() -> {
