@@ -160,8 +160,8 @@ public final class Daemon implements AutoCloseable {
             watchers = new IdleWatchers(new IdleWatchers.Deps(routes, providers, recorded(lifecycle), ReadinessProbe.sockets(), Clock.systemUTC()));
             metrics.track(watchers.all());
             watchers.start();
-            proxy = new HttpProxy(new ProxySettings(config.server().http(), 0, Duration.ofSeconds(5), SHUTDOWN_GRACE), proxyRoutes(routes),
-                    metrics.proxy());
+            proxy = new HttpProxy(new ProxySettings(config.server().http(), 0, Duration.ofSeconds(5), SHUTDOWN_GRACE,
+                    config.server().limits(), config.server().trustedProxies()), proxyRoutes(routes), metrics.proxy());
             proxy.start();
             // A stream listener that cannot bind is logged by name and port; the other routes still serve.
             streams = new StreamProxy(proxyRoutes(routes), metrics.proxy());

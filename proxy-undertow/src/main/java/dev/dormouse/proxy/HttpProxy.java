@@ -1,7 +1,6 @@
 package dev.dormouse.proxy;
 
 import io.undertow.Undertow;
-import io.undertow.UndertowOptions;
 import io.undertow.server.handlers.GracefulShutdownHandler;
 import java.lang.System.Logger.Level;
 import java.net.BindException;
@@ -10,7 +9,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicReference;
-import org.xnio.Options;
 
 /**
  * The HTTP reverse proxy. Routes live in an immutable snapshot swapped atomically by {@link #update}; routes
@@ -23,7 +21,7 @@ public final class HttpProxy implements AutoCloseable {
     private final ProxyMetrics metrics;
     private final AtomicReference<RouteTable> table = new AtomicReference<>(RouteTable.EMPTY);
     private final GracefulShutdownHandler graceful;
-    private Undertow server;
+    private HttpListener listener;
     private int port = -1;
 
     public HttpProxy(ProxySettings settings, List<ProxyRoute> routes) {
@@ -34,13 +32,13 @@ public final class HttpProxy implements AutoCloseable {
     public HttpProxy(ProxySettings settings, List<ProxyRoute> routes, ProxyMetrics metrics) {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.metrics = Objects.requireNonNull(metrics, "metrics");
-        this.graceful = new GracefulShutdownHandler(new Router(table, metrics));
+        this.graceful = new GracefulShutdownHandler(new Router(table, metrics, settings));
         update(routes);
     }
 
     /** Binds the listener; a taken address is a {@link ProxyException} naming it. */
     public synchronized void start() {
-        if (server != null) throw new ProxyException("http proxy already started");
+        if (listener != null) throw new ProxyException("http proxy already started");
         if (settings.httpListen().isEmpty()) {
             LOG.log(Level.INFO, "http listener disabled");
             return;
@@ -50,20 +48,8 @@ public final class HttpProxy implements AutoCloseable {
         String host = colon <= 0 ? "0.0.0.0" : listen.substring(0, colon).replace("[", "").replace("]", "");
         int p = Integer.parseInt(listen.substring(colon + 1));
         int io = settings.ioThreads() > 0 ? settings.ioThreads() : Math.max(1, Runtime.getRuntime().availableProcessors());
-        Undertow u = Undertow.builder()
-                .addHttpListener(p, host)
-                .setIoThreads(io)
-                .setWorkerThreads(Math.max(2, io))
-                .setServerOption(UndertowOptions.ALWAYS_SET_KEEP_ALIVE, false)
-                .setServerOption(UndertowOptions.RECORD_REQUEST_START_TIME, false)
-                // Undertow caps request bodies at 2 MiB by default; a proxy streams them whatever their size.
-                .setServerOption(UndertowOptions.MAX_ENTITY_SIZE, -1L)
-                .setSocketOption(Options.REUSE_ADDRESSES, true)
-                .setSocketOption(Options.BACKLOG, 1024)
-                .setHandler(graceful)
-                .build();
-        port = startListening(u, "listen " + listen);
-        server = u;
+        listener = HttpListener.start(new InetSocketAddress(host, p), io, settings.limits(), graceful, "listen " + listen);
+        port = listener.port();
         LOG.log(Level.INFO, "http proxy listening on {0}:{1,number,#}", host, port);
     }
 
@@ -96,7 +82,7 @@ public final class HttpProxy implements AutoCloseable {
     /** Stops accepting, lets in-flight requests finish within the shutdown grace, then stops. */
     @Override
     public synchronized void close() {
-        if (server == null) return;
+        if (listener == null) return;
         graceful.shutdown();
         try {
             if (!graceful.awaitShutdown(settings.shutdownGrace().toMillis())) {
@@ -105,8 +91,8 @@ public final class HttpProxy implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        server.stop();
-        server = null;
+        listener.close();
+        listener = null;
     }
 
     /**

@@ -1,6 +1,9 @@
 package dev.dormouse.proxy;
 
+import dev.dormouse.core.Cidr;
+import dev.dormouse.core.HttpLimits;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -10,8 +13,11 @@ import java.util.Objects;
  * @param ioThreads I/O threads, 0 = one per core
  * @param upstreamConnectTimeout bound on connecting to an upstream
  * @param shutdownGrace how long in-flight requests may finish on close
+ * @param limits what one client can make the listener hold (head size, head timeout, connections)
+ * @param trustedProxies peers whose forwarding headers are kept and appended to; everyone else's are replaced
  */
-public record ProxySettings(String httpListen, int ioThreads, Duration upstreamConnectTimeout, Duration shutdownGrace) {
+public record ProxySettings(String httpListen, int ioThreads, Duration upstreamConnectTimeout, Duration shutdownGrace,
+        HttpLimits limits, List<Cidr> trustedProxies) {
     public ProxySettings {
         Objects.requireNonNull(httpListen, "httpListen");
         if (ioThreads < 0) throw new IllegalArgumentException("ioThreads must be >= 0, got " + ioThreads);
@@ -21,5 +27,12 @@ public record ProxySettings(String httpListen, int ioThreads, Duration upstreamC
         if (shutdownGrace == null || shutdownGrace.isNegative()) {
             throw new IllegalArgumentException("shutdownGrace must be >= 0, got " + shutdownGrace);
         }
+        Objects.requireNonNull(limits, "limits");
+        trustedProxies = List.copyOf(trustedProxies);
+    }
+
+    /** Settings with the default limits and no trusted proxies. */
+    public ProxySettings(String httpListen, int ioThreads, Duration upstreamConnectTimeout, Duration shutdownGrace) {
+        this(httpListen, ioThreads, upstreamConnectTimeout, shutdownGrace, HttpLimits.DEFAULT, List.of());
     }
 }

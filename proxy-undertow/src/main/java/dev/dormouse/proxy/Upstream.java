@@ -12,11 +12,13 @@ import io.undertow.server.handlers.proxy.ProxyHandler;
 import io.undertow.protocols.ssl.UndertowXnioSsl;
 import java.net.URI;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.xnio.OptionMap;
 import org.xnio.Xnio;
 
 /** One route's upstream: a pooled keep-alive connection set and the Undertow proxy handler that uses it. */
 final class Upstream {
+    private static final System.Logger LOG = System.getLogger("dev.dormouse.proxy");
     /** Connections per I/O thread and queued requests per route; Undertow's defaults (10, 0) turn load into 503s. */
     private static final int CONNECTIONS_PER_THREAD = 64;
     private static final int MAX_QUEUE = 4096;
@@ -30,6 +32,9 @@ final class Upstream {
     /** Built once per route so the request path does not allocate them per request. */
     final DefaultResponseListener badGateway;
     final ExchangeCompletionListener requestEnded;
+    /** Requests held while the route wakes, and open loading-page event streams; each bounded by max_held_requests. */
+    final AtomicInteger held = new AtomicInteger();
+    final AtomicInteger streams = new AtomicInteger();
 
     private record Client(URI target, HttpHandler proxy) {}
 
@@ -40,8 +45,11 @@ final class Upstream {
         this.badGateway = e -> {
             if (e.getStatusCode() != StatusCodes.SERVICE_UNAVAILABLE && e.getStatusCode() != StatusCodes.GATEWAY_TIME_OUT) return false;
             boolean timeout = e.getStatusCode() == StatusCodes.GATEWAY_TIME_OUT;
+            LOG.log(System.Logger.Level.DEBUG, "route {0}: upstream {1} {2}", route.config().name(), client.target,
+                    timeout ? "did not answer in time" : "is not reachable");
+            // The target's address is internal detail; the log and the admin API have it.
             Pages.message(e, timeout ? StatusCodes.GATEWAY_TIME_OUT : StatusCodes.BAD_GATEWAY, "upstream_unreachable", "Bad gateway",
-                    "Route '" + route.config().name() + "': upstream " + client.target + (timeout ? " did not answer in time." : " is not reachable."));
+                    "route '" + route.config().name() + "': the service " + (timeout ? "did not answer in time" : "is not reachable"));
             return true;
         };
         this.requestEnded = route.watcher().map(Upstream::endedListener).orElse(null);
@@ -68,7 +76,7 @@ final class Upstream {
             lb.addHost(uri);
         }
         HttpHandler proxy = ProxyHandler.builder().setProxyClient(lb).setMaxRequestTime(-1).setRewriteHostHeader(false)
-                .setReuseXForwarded(false).setMaxConnectionRetries(1).setNext(ResponseCodeHandler.HANDLE_404).build();
+                .setReuseXForwarded(true).setMaxConnectionRetries(1).setNext(ResponseCodeHandler.HANDLE_404).build();
         return new Client(target, proxy);
     }
 

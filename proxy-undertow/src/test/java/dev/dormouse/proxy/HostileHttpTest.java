@@ -1,0 +1,332 @@
+package dev.dormouse.proxy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.dormouse.core.Cidr;
+import dev.dormouse.core.HttpLimits;
+import java.io.InputStream;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** What a hostile client can make the HTTP listener do: bounded heads, head timeouts, connections, held requests, forwarding headers. */
+class HostileHttpTest {
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final String HOST = "Host: f.test\r\n";
+    private RecordingUpstream upstream;
+    private HttpProxy proxy;
+
+    @BeforeEach
+    void upstream() throws Exception {
+        upstream = new RecordingUpstream();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        if (proxy != null) proxy.close();
+        upstream.close();
+    }
+
+    private ProxyRoute plain() {
+        return new ProxyRoute(HttpProxyTest.route("f", "[f.test]", "http://127.0.0.1:" + upstream.port(), null), Optional.empty());
+    }
+
+    private void serve(HttpLimits limits, List<Cidr> trusted, ProxyRoute... routes) {
+        proxy = new HttpProxy(new ProxySettings("127.0.0.1:0", 1, Duration.ofSeconds(2), Duration.ofSeconds(1), limits, trusted), List.of(routes));
+        proxy.start();
+    }
+
+    private RawHttp client() throws Exception {
+        return new RawHttp(proxy.httpPort(), 5_000);
+    }
+
+    // ---------------------------------------------------------------- max_header_bytes
+
+    @Test
+    void aHeadPastTheLimitIs431AndClosed() throws Exception {
+        serve(new HttpLimits(4096, Duration.ofSeconds(30), 100), List.of(), plain());
+        String start = "GET /x HTTP/1.1\r\n" + HOST + "X-Pad: ";
+        String exact = start + "a".repeat(4096 - start.length() - 4) + "\r\n\r\n";
+        assertEquals(4096, exact.length());
+        try (RawHttp c = client()) {
+            assertEquals(200, c.send(exact).response().status(), "a head of exactly the limit passes");
+            // The second head on the same keep-alive connection is bounded as well.
+            RawHttp.Response r = c.send(start + "a".repeat(5000) + "\r\n\r\n").response();
+            assertEquals(431, r.status());
+            assertEquals("request header fields too large", r.body().strip());
+            assertTrue(c.closedByServer());
+        }
+        try (RawHttp c = client()) {
+            assertEquals(431, c.send(start + "a".repeat(64 * 1024)).response().status(), "a head that never ends");
+            assertTrue(c.closedByServer());
+        }
+        StringBuilder fields = new StringBuilder("GET /x HTTP/1.1\r\n" + HOST);
+        for (int i = 0; i < HeadLimit.MAX_FIELDS; i++) fields.append("X-").append(i).append(": 1\r\n");
+        try (RawHttp c = client()) {
+            assertEquals(431, c.send(fields + "\r\n").response().status(), "more fields than " + HeadLimit.MAX_FIELDS);
+        }
+        assertEquals(List.of("GET /x HTTP/1.1"), upstream.lines(), "only the head within the limit was forwarded");
+    }
+
+    @Test
+    void pipelinedHeadsAreCountedOneByOne() throws Exception {
+        serve(new HttpLimits(1024, Duration.ofSeconds(30), 100), List.of(), plain());
+        String small = "GET /a HTTP/1.1\r\n" + HOST + "\r\n";
+        String large = "GET /b HTTP/1.1\r\n" + HOST + "X-Pad: " + "a".repeat(2000) + "\r\n\r\n";
+        try (RawHttp c = client()) {
+            c.send(small + small + large);
+            assertEquals(200, c.response().status());
+            assertEquals(200, c.response().status());
+            assertEquals(431, c.response().status(), "the third head, read ahead with the first, is over the limit");
+        }
+        assertEquals(List.of("GET /a HTTP/1.1", "GET /a HTTP/1.1"), upstream.lines());
+    }
+
+    // ---------------------------------------------------------------- header_timeout
+
+    @Test
+    void aSlowHeadIsClosedAtTheTimeoutWhateverItSends() throws Exception {
+        serve(new HttpLimits(64 * 1024, Duration.ofSeconds(1), 100), List.of(), plain());
+        try (RawHttp c = client()) {
+            long t0 = System.nanoTime();
+            c.send("GET /x HTTP/1.1\r\n");
+            boolean closed = false;
+            // One byte every 200 ms: each would reset an idle timer, none may extend the head's.
+            for (int i = 0; i < 40 && !closed; i++) {
+                TimeUnit.MILLISECONDS.sleep(200);
+                try {
+                    c.send("X");
+                } catch (java.io.IOException e) {
+                    closed = true;
+                }
+            }
+            closed = closed || c.closedByServer();
+            long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+            assertTrue(closed, "still open after " + ms + " ms");
+            assertTrue(ms < 3_000, "closed only after " + ms + " ms");
+        }
+    }
+
+    @Test
+    void aSilentConnectionAndAHalfSecondHeadAreClosed() throws Exception {
+        serve(new HttpLimits(64 * 1024, Duration.ofSeconds(1), 100), List.of(), plain());
+        try (RawHttp silent = client(); RawHttp keepAlive = client()) {
+            long t0 = System.nanoTime();
+            assertEquals(200, keepAlive.send("GET /x HTTP/1.1\r\n" + HOST + "\r\n").response().status());
+            keepAlive.send("GET /y HTTP/1.1\r\nHo");
+            assertTrue(silent.closedByServer(), "a connection that sends nothing");
+            assertTrue(keepAlive.closedByServer(), "half a second head on a keep-alive connection");
+            assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(4));
+        }
+    }
+
+    // ---------------------------------------------------------------- max_connections
+
+    @Test
+    void pastMaxConnectionsNewOnesWaitUntilOneCloses() throws Exception {
+        serve(new HttpLimits(64 * 1024, Duration.ofSeconds(30), 3), List.of(), plain());
+        List<RawHttp> open = new ArrayList<>();
+        try {
+            for (int i = 0; i < 3; i++) {
+                RawHttp c = client();
+                assertEquals(200, c.send("GET /x HTTP/1.1\r\n" + HOST + "\r\n").response().status());
+                open.add(c);
+            }
+            try (RawHttp waiting = new RawHttp(proxy.httpPort(), 700)) {
+                waiting.send("GET /waiting HTTP/1.1\r\n" + HOST + "\r\n");
+                assertThrowsTimeout(waiting);
+                open.removeFirst().close();
+                RawHttp.Response r = waiting.response();
+                assertNotNull(r, "accepted once a connection closed");
+                assertEquals(200, r.status());
+            }
+        } finally {
+            for (RawHttp c : open) c.close();
+        }
+    }
+
+    private static void assertThrowsTimeout(RawHttp c) {
+        try {
+            RawHttp.Response r = c.response();
+            throw new AssertionError("a connection past the limit was served: " + (r == null ? "closed" : r.statusLine()));
+        } catch (java.net.SocketTimeoutException expected) {
+            // waits in the backlog
+        } catch (java.io.IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    // ---------------------------------------------------------------- forwarding headers
+
+    private static final String SPOOFED = "X-Forwarded-For: 6.6.6.6\r\nX-Forwarded-For: 7.7.7.7\r\nX-Forwarded-Host: evil.example\r\n"
+            + "X-Forwarded-Proto: https\r\nX-Forwarded-Port: 443\r\nForwarded: for=6.6.6.6;host=evil.example;proto=https\r\n"
+            + "X-Real-IP: 6.6.6.6\r\nX-Forwarded-Server: evil.example\r\n";
+
+    private RecordingUpstream.Request forwarded(String extra) throws Exception {
+        try (RawHttp c = client()) {
+            assertEquals(200, c.send("GET /fwd HTTP/1.1\r\nHost: f.test:8080\r\n" + extra + "\r\n").response().status());
+        }
+        return upstream.requests.getLast();
+    }
+
+    @Test
+    void anUntrustedClientsForwardingHeadersNeverArrive() throws Exception {
+        serve(HttpLimits.DEFAULT, List.of(Cidr.parse("10.0.0.0/8")), plain());
+        RecordingUpstream.Request q = forwarded(SPOOFED);
+        String port = Integer.toString(proxy.httpPort());
+        assertEquals(List.of("127.0.0.1"), q.all("X-Forwarded-For"));
+        assertEquals(List.of("f.test:8080"), q.all("X-Forwarded-Host"));
+        assertEquals(List.of("http"), q.all("X-Forwarded-Proto"));
+        assertEquals(List.of(port), q.all("X-Forwarded-Port"), "the listener's port");
+        assertEquals(List.of("for=127.0.0.1;host=\"f.test:8080\";proto=http"), q.all("Forwarded"));
+        assertEquals(List.of("127.0.0.1"), q.all("X-Real-IP"));
+        assertEquals(List.of("f.test"), q.all("X-Forwarded-Server"));
+        assertFalse(String.join("\n", q.headers()).contains("6.6.6.6") || String.join("\n", q.headers()).contains("evil"), q.headers().toString());
+    }
+
+    @Test
+    void aTrustedProxysForwardingHeadersAreKeptAndAppendedTo() throws Exception {
+        serve(HttpLimits.DEFAULT, List.of(Cidr.parse("127.0.0.1/32")), plain());
+        RecordingUpstream.Request q = forwarded(SPOOFED);
+        assertEquals(List.of("6.6.6.6, 7.7.7.7,127.0.0.1"), q.all("X-Forwarded-For"));
+        assertEquals(List.of("evil.example"), q.all("X-Forwarded-Host"));
+        assertEquals(List.of("https"), q.all("X-Forwarded-Proto"));
+        assertEquals(List.of("443"), q.all("X-Forwarded-Port"));
+        assertEquals(List.of("for=6.6.6.6;host=evil.example;proto=https, for=127.0.0.1;host=\"f.test:8080\";proto=http"), q.all("Forwarded"));
+        assertEquals(List.of("6.6.6.6"), q.all("X-Real-IP"));
+        RecordingUpstream.Request bare = forwarded("");
+        assertEquals(List.of("127.0.0.1"), bare.all("X-Forwarded-For"), "a trusted proxy that sent none");
+        assertEquals(List.of("127.0.0.1"), bare.all("X-Real-IP"));
+        assertEquals(List.of("for=127.0.0.1;host=\"f.test:8080\";proto=http"), bare.all("Forwarded"));
+    }
+
+    @Test
+    void forwardedValuesAreQuotedAsRfc7239Says() {
+        assertEquals("example.com", Forwarding.value("example.com"));
+        assertEquals("\"example.com:8080\"", Forwarding.value("example.com:8080"));
+        assertEquals("\"[::1]:80\"", Forwarding.value("[::1]:80"));
+        assertEquals("\"a\\\"b\"", Forwarding.value("a\"b"));
+    }
+
+    // ---------------------------------------------------------------- held requests and event streams
+
+    @Test
+    void heldRequestsAndEventStreamsPastTheCapAre503AtOnce() throws Exception {
+        FakeWatcher w = new FakeWatcher(HttpProxyTest.route("h", "[h.test]", "http://127.0.0.1:" + upstream.port(), "idle_timeout: 1m, max_held_requests: 3"));
+        serve(HttpLimits.DEFAULT, List.of(), new ProxyRoute(w.config, Optional.of(w)));
+        List<CompletableFuture<HttpResponse<String>>> held = new ArrayList<>();
+        for (int i = 0; i < 3; i++) held.add(HTTP.sendAsync(req("h.test", "/held").build(), HttpResponse.BodyHandlers.ofString()));
+        HttpProxyTest.await("three held", () -> w.wakes.get() == 3);
+        long t0 = System.nanoTime();
+        HttpResponse<String> refused = HTTP.send(req("h.test", "/more").build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(503, refused.statusCode());
+        assertTrue(refused.headers().firstValue("Retry-After").isPresent());
+        assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(2), "answered at once");
+        List<HttpResponse<InputStream>> streams = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            streams.add(HTTP.send(req("h.test", "/.well-known/dormouse/events").build(), HttpResponse.BodyHandlers.ofInputStream()));
+            assertEquals(200, streams.getLast().statusCode());
+        }
+        assertEquals(503, HTTP.send(req("h.test", "/.well-known/dormouse/events").build(), HttpResponse.BodyHandlers.ofString()).statusCode());
+        w.finishWake();
+        for (var f : held) assertEquals(200, f.get(10, TimeUnit.SECONDS).statusCode());
+        for (var s : streams) s.body().close();
+        // Released: the cap counts what is held now, not what ever was.
+        w.state = dev.dormouse.idlewatcher.RouteState.NAPPING;
+        w.wake = new CompletableFuture<>();
+        int wakesBefore = w.wakes.get();
+        List<CompletableFuture<HttpResponse<String>>> again = new ArrayList<>();
+        for (int i = 0; i < 3; i++) again.add(HTTP.sendAsync(req("h.test", "/again").build(), HttpResponse.BodyHandlers.ofString()));
+        HttpProxyTest.await("three held again", () -> w.wakes.get() == wakesBefore + 3);
+        w.finishWake();
+        for (var f : again) assertEquals(200, f.get(10, TimeUnit.SECONDS).statusCode());
+        HttpProxyTest.await("streams released", () -> {
+            try {
+                HttpResponse<InputStream> s = HTTP.send(req("h.test", "/.well-known/dormouse/events").build(), HttpResponse.BodyHandlers.ofInputStream());
+                s.body().close();
+                return s.statusCode() == 200;
+            } catch (Exception e) {
+                return false;
+            }
+        });
+    }
+
+    @Test
+    void theEventStreamsErrorCarriesNoDetail() throws Exception {
+        FakeWatcher w = new FakeWatcher(HttpProxyTest.route("e", "[e.test]", "http://127.0.0.1:" + upstream.port(), "idle_timeout: 1m"));
+        serve(HttpLimits.DEFAULT, List.of(), new ProxyRoute(w.config, Optional.of(w)));
+        HttpResponse<InputStream> r = HTTP.send(req("e.test", "/.well-known/dormouse/events").build(), HttpResponse.BodyHandlers.ofInputStream());
+        StringBuilder seen = new StringBuilder();
+        try (var in = new java.io.BufferedReader(new java.io.InputStreamReader(r.body(), java.nio.charset.StandardCharsets.UTF_8))) {
+            HttpProxyTest.await("subscribed", () -> !w.listeners.isEmpty());
+            w.failWake("docker local: start container 'c' (unix:///var/run/docker.sock): 500 Server Error");
+            for (String line; (line = in.readLine()) != null; ) {
+                seen.append(line).append('\n');
+                if (line.startsWith("data:") && line.contains("\"type\":\"error\"")) break;
+            }
+        }
+        assertTrue(seen.toString().contains("event: error\n"), seen.toString());
+        assertTrue(seen.toString().contains("\"error\":\"route 'e' could not be woken\""), seen.toString());
+        assertFalse(seen.toString().contains("docker.sock"), seen.toString());
+    }
+
+    private HttpRequest.Builder req(String host, String path) {
+        return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + proxy.httpPort() + path)).header("Host", host).timeout(Duration.ofSeconds(20));
+    }
+
+    // ---------------------------------------------------------------- ignore_user_agents off the I/O thread
+
+    @Test
+    void longUserAgentsAtASleepingRouteDoNotHoldUpOtherRoutes() throws Exception {
+        FakeWatcher w = new FakeWatcher(HttpProxyTest.route("s", "[s.test]", "http://127.0.0.1:" + upstream.port(), "idle_timeout: 1m, ignore_user_agents: ['.*bot.*']"));
+        serve(new HttpLimits(1024 * 1024, Duration.ofSeconds(30), 100), List.of(), new ProxyRoute(w.config, Optional.of(w)), plain());
+        // Matched at its very end: the regex reads it all.
+        String ua = "x".repeat(300_000) + " bot";
+        // Warm both paths first, so the bound measures the proxy and not the JIT.
+        for (int i = 0; i < 3; i++) {
+            try (RawHttp c = client()) {
+                assertEquals(503, c.send("GET / HTTP/1.1\r\nHost: s.test\r\nUser-Agent: " + ua + "\r\n\r\n").response().status());
+            }
+            try (RawHttp c = client()) {
+                assertEquals(200, c.send("GET /plain HTTP/1.1\r\n" + HOST + "\r\n").response().status());
+            }
+        }
+        List<CompletableFuture<Long>> slow = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            slow.add(CompletableFuture.supplyAsync(() -> {
+                long t0 = System.nanoTime();
+                try (RawHttp c = client()) {
+                    RawHttp.Response r = c.send("GET / HTTP/1.1\r\nHost: s.test\r\nUser-Agent: " + ua + "\r\n\r\n").response();
+                    assertEquals(503, r.status(), "an ignored agent is told the route sleeps");
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+                return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+            }));
+        }
+        long worst = 0;
+        for (int i = 0; i < 20; i++) {
+            long t0 = System.nanoTime();
+            try (RawHttp c = client()) {
+                assertEquals(200, c.send("GET /plain HTTP/1.1\r\n" + HOST + "\r\n").response().status());
+            }
+            worst = Math.max(worst, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
+        }
+        for (var f : slow) assertTrue(f.get(10, TimeUnit.SECONDS) < 1_000, "a long User-Agent took " + f.get() + " ms");
+        assertTrue(worst < 100, "the plain route took " + worst + " ms meanwhile");
+        assertEquals(0, w.wakes.get(), "an ignored agent never wakes the route");
+    }
+}
