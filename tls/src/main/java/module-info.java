@@ -1,14 +1,16 @@
 /**
  * The HTTPS front door's certificates: PEM files, a certificate store picked by SNI, the hardened server
- * {@code SSLContext}, ACME (RFC 8555) issuance and renewal, validation and status.
+ * {@code SSLContext}, the ACME (RFC 8555) worker, validation and status.
  *
- * <p>acme4j (and with it Bouncy Castle and jose4j) is resolved with this module but none of its classes
- * load until the ACME worker first talks to a CA.
+ * <p>The ACME client itself (acme4j, Bouncy Castle, jose4j) is the module {@code dev.dormouse.tls.acme},
+ * found through {@link dev.dormouse.tls.spi.AcmeIssuerFactory} and loaded by
+ * {@link dev.dormouse.tls.AcmeModules} in a layer of its own at the first order.
  */
 module dev.dormouse.tls {
     requires transitive dev.dormouse.core;
-    requires java.net.http;
-    requires org.shredzone.acme4j;
 
     exports dev.dormouse.tls;
+    exports dev.dormouse.tls.spi;
+
+    uses dev.dormouse.tls.spi.AcmeIssuerFactory;
 }

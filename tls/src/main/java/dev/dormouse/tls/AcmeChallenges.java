@@ -64,7 +64,8 @@ public final class AcmeChallenges {
         return http01.size() + tlsAlpn.size();
     }
 
-    void putHttp01(String token, String keyAuthorization) {
+    /** For the ACME issuer: answer {@code keyAuthorization} for {@code token} until removed; refused when the table is full. */
+    public void putHttp01(String token, String keyAuthorization) {
         Objects.requireNonNull(keyAuthorization, "keyAuthorization");
         synchronized (http01) {
             if (!http01.containsKey(token) && http01.size() >= capacity) {
@@ -74,11 +75,13 @@ public final class AcmeChallenges {
         }
     }
 
-    void removeHttp01(String token) {
+    /** For the ACME issuer, once the authorization completed or failed. */
+    public void removeHttp01(String token) {
         http01.remove(token);
     }
 
-    void putTlsAlpn(String host, X509Certificate certificate, PrivateKey key) {
+    /** For the ACME issuer: serve this challenge certificate to {@code acme-tls/1} handshakes for the host until removed. */
+    public void putTlsAlpn(String host, X509Certificate certificate, PrivateKey key) {
         String h = host.toLowerCase(Locale.ROOT);
         synchronized (tlsAlpn) {
             if (!tlsAlpn.containsKey(h) && tlsAlpn.size() >= capacity) {
@@ -88,7 +91,8 @@ public final class AcmeChallenges {
         }
     }
 
-    void removeTlsAlpn(String host) {
+    /** For the ACME issuer, once the authorization completed or failed. */
+    public void removeTlsAlpn(String host) {
         tlsAlpn.remove(host.toLowerCase(Locale.ROOT));
     }
 

@@ -110,6 +110,19 @@ final class PemFiles {
         return key;
     }
 
+    /** The {@code PUBLIC KEY} block (X.509 SubjectPublicKeyInfo) of an EC key file, as the ACME account key is stored. */
+    static PublicKey ecPublicKey(Path file, byte[] pem) {
+        for (Block b : blocks(file, pem)) {
+            if (!b.label.equals("PUBLIC KEY")) continue;
+            try {
+                return keyFactory("EC").generatePublic(new java.security.spec.X509EncodedKeySpec(decode(file, b, 1)));
+            } catch (GeneralSecurityException e) {
+                throw new TlsException("tls: read " + file + ": PUBLIC KEY is not a valid EC public key", e);
+            }
+        }
+        throw new TlsException("tls: read " + file + ": no public key found");
+    }
+
     /** Whether the key belongs to the certificate: same algorithm, and the same RSA modulus or a signature the certificate verifies. */
     static void checkMatch(X509Certificate cert, Path certFile, PrivateKey key, Path keyFile) {
         PublicKey pub = cert.getPublicKey();
@@ -182,15 +195,36 @@ final class PemFiles {
         }
     }
 
+    /**
+     * The key's algorithm comes from its PKCS#8 algorithm identifier and is parsed by the JDK's own
+     * provider for it: a failed parse must not make JCA try every provider, which would load (and
+     * instantiate) any Provider on the module path, Bouncy Castle's among them.
+     */
     private static PrivateKey pkcs8(Path file, String label, byte[] der) {
-        for (String alg : new String[] {"RSA", "EC"}) {
+        String alg;
+        try {
+            Der.Element[] info = Der.parse(der).children();
+            byte[] oid = info[1].children()[0].content();
+            alg = java.util.Arrays.equals(oid, Der.RSA_ENCRYPTION) ? "RSA" : java.util.Arrays.equals(oid, Der.EC_PUBLIC_KEY) ? "EC" : null;
+        } catch (IllegalArgumentException | ArrayIndexOutOfBoundsException e) {
+            alg = null;
+        }
+        if (alg != null) {
             try {
-                return KeyFactory.getInstance(alg).generatePrivate(new PKCS8EncodedKeySpec(der));
+                return keyFactory(alg).generatePrivate(new PKCS8EncodedKeySpec(der));
             } catch (GeneralSecurityException e) {
-                // try the next algorithm; the JDK checks the key's algorithm identifier
+                // reported below
             }
         }
         throw new TlsException("tls: read " + file + ": " + label + " is not a valid RSA or EC private key (only RSA and EC keys are supported)");
+    }
+
+    private static KeyFactory keyFactory(String alg) throws GeneralSecurityException {
+        try {
+            return KeyFactory.getInstance(alg, alg.equals("RSA") ? "SunRsaSign" : "SunEC");
+        } catch (java.security.NoSuchProviderException e) {
+            return KeyFactory.getInstance(alg);
+        }
     }
 
     private static PrivateKey rsaPkcs1(Path file, byte[] der) {

@@ -1,8 +1,8 @@
 package dev.dormouse.tls;
 
-import static dev.dormouse.tls.TlsTestServer.connect;
-import static dev.dormouse.tls.TlsTestServer.get;
-import static dev.dormouse.tls.TlsTestServer.peer;
+import static dev.dormouse.tls.testkit.TestHttpsServer.connect;
+import static dev.dormouse.tls.testkit.TestHttpsServer.get;
+import static dev.dormouse.tls.testkit.TestHttpsServer.peer;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -12,6 +12,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.dormouse.core.TlsCertificate;
 import dev.dormouse.core.TlsConfig;
 import dev.dormouse.tls.testkit.TestCa;
+import dev.dormouse.tls.testkit.TestHttpsServer;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -45,7 +46,7 @@ class ServerTlsContextTest {
     TlsCertificate firstFiles;
     CertificateStore store;
     AcmeChallenges challenges = new AcmeChallenges();
-    TlsTestServer server;
+    TestHttpsServer server;
 
     @BeforeEach
     void setUp() {
@@ -53,7 +54,7 @@ class ServerTlsContextTest {
         second = CA.issue(TestCa.KeyType.RSA, Instant.now().minusSeconds(60), Instant.now().plusSeconds(86400), "second.example.com");
         firstFiles = first.write(dir, "first");
         store = CertificateStore.open(List.of(firstFiles, second.write(dir, "second")));
-        server = new TlsTestServer(ServerTlsContext.create(store, challenges, TLS12), List.of());
+        server = new TestHttpsServer(ServerTlsContext.create(store, challenges, TLS12), List.of());
     }
 
     @AfterEach
@@ -108,7 +109,7 @@ class ServerTlsContextTest {
 
     @Test
     void minVersion13RefusesTls12() throws Exception {
-        try (TlsTestServer only13 = new TlsTestServer(ServerTlsContext.create(store, challenges, TLS13), List.of())) {
+        try (TestHttpsServer only13 = new TestHttpsServer(ServerTlsContext.create(store, challenges, TLS13), List.of())) {
             assertThrows(SSLException.class, () -> connect(only13.port(), CA.certificate(), "first.example.com", List.of("TLSv1.2"), List.of(), List.of()));
             try (SSLSocket s = connect(only13.port(), CA.certificate(), "first.example.com")) {
                 assertEquals("TLSv1.3", s.getSession().getProtocol());
@@ -166,7 +167,7 @@ class ServerTlsContextTest {
 
     @Test
     void alpnIsTheServersAndAcmeTls1OnlyForAPendingChallengeOnTls13() throws Exception {
-        try (TlsTestServer h2 = new TlsTestServer(ServerTlsContext.create(store, challenges, TLS12), List.of("h2", "http/1.1"))) {
+        try (TestHttpsServer h2 = new TestHttpsServer(ServerTlsContext.create(store, challenges, TLS12), List.of("h2", "http/1.1"))) {
             try (SSLSocket s = connect(h2.port(), CA.certificate(), "first.example.com", List.of(), List.of(), List.of("http/1.1", "h2"))) {
                 assertEquals("h2", s.getApplicationProtocol(), "the server's order");
             }

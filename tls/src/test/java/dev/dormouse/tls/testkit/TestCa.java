@@ -102,7 +102,11 @@ public final class TestCa {
 
     /** A leaf whose subject CN is {@code cn} and whose SAN holds {@code sans} (none: no SAN extension). */
     public Leaf issue(KeyType type, Instant notBefore, Instant notAfter, String cn, List<String> sans) {
-        KeyPair leafKeys = keyPair(type);
+        return issue(keyPair(type), notBefore, notAfter, cn, sans);
+    }
+
+    /** A leaf for a key pair made elsewhere (as a CA signs a CSR). */
+    public Leaf issue(KeyPair leafKeys, Instant notBefore, Instant notAfter, String cn, List<String> sans) {
         X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(subject, serial(), Date.from(notBefore), Date.from(notAfter),
                 new X500Name("CN=" + cn), leafKeys.getPublic());
         try {

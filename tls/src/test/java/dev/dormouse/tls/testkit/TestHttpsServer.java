@@ -1,4 +1,4 @@
-package dev.dormouse.tls;
+package dev.dormouse.tls.testkit;
 
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsParameters;
@@ -22,16 +22,17 @@ import javax.net.ssl.TrustManagerFactory;
 /**
  * A real HTTPS server for handshake tests: the JDK's HttpsServer, which (like Undertow) creates an SSLEngine
  * per connection from the context and applies the context's default parameters, answering {@code hello}.
- * Optionally it sets ALPN protocols on each engine the way Undertow's HTTP/2 listener does.
+ * Optionally it sets ALPN protocols on each engine the way Undertow's HTTP/2 listener does. The static
+ * helpers are a client: a handshake with SNI, protocols, suites and ALPN of choice, and a keep-alive GET.
  */
-final class TlsTestServer implements AutoCloseable {
-    final HttpsServer server;
+public final class TestHttpsServer implements AutoCloseable {
+    private final HttpsServer server;
 
-    TlsTestServer(SSLContext context, List<String> alpn) {
+    public TestHttpsServer(SSLContext context, List<String> alpn) {
         this(context, alpn, 0);
     }
 
-    TlsTestServer(SSLContext context, List<String> alpn, int port) {
+    public TestHttpsServer(SSLContext context, List<String> alpn, int port) {
         try {
             server = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 0);
         } catch (IOException e) {
@@ -56,7 +57,7 @@ final class TlsTestServer implements AutoCloseable {
         server.start();
     }
 
-    int port() {
+    public int port() {
         return server.getAddress().getPort();
     }
 
@@ -66,7 +67,7 @@ final class TlsTestServer implements AutoCloseable {
     }
 
     /** A client with its own context (so no session is resumed) trusting {@code ca}. */
-    static SSLSocket connect(int port, X509Certificate ca, String sni, List<String> protocols, List<String> suites, List<String> alpn) throws Exception {
+    public static SSLSocket connect(int port, X509Certificate ca, String sni, List<String> protocols, List<String> suites, List<String> alpn) throws Exception {
         KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
         ks.load(null, null);
         ks.setCertificateEntry("ca", ca);
@@ -86,12 +87,12 @@ final class TlsTestServer implements AutoCloseable {
         return s;
     }
 
-    static SSLSocket connect(int port, X509Certificate ca, String sni) throws Exception {
+    public static SSLSocket connect(int port, X509Certificate ca, String sni) throws Exception {
         return connect(port, ca, sni, List.of(), List.of(), List.of());
     }
 
     /** One keep-alive HTTP/1.1 GET on an open connection; returns the body. */
-    static String get(SSLSocket s) throws IOException {
+    public static String get(SSLSocket s) throws IOException {
         OutputStream out = s.getOutputStream();
         out.write("GET / HTTP/1.1\r\nHost: test\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
         out.flush();
@@ -107,7 +108,7 @@ final class TlsTestServer implements AutoCloseable {
         return new String(in.readNBytes(len), StandardCharsets.US_ASCII);
     }
 
-    static X509Certificate peer(SSLSocket s) throws Exception {
+    public static X509Certificate peer(SSLSocket s) throws Exception {
         return (X509Certificate) s.getSession().getPeerCertificates()[0];
     }
 }
