@@ -19,7 +19,8 @@ import javax.net.ssl.TrustManager;
 /**
  * An {@code SSLContext} whose defaults are the hardened parameters: every engine it creates (Undertow calls
  * {@code createSSLEngine(host, port)} and applies nothing else unless told to) and every server socket
- * starts with them, and engines get the {@link AlpnSelector}. Everything else is the JDK's context.
+ * starts with them, and engines get the {@link AlpnSelector} (and, as {@link ChallengeHidingEngine}, keep
+ * {@code acme-tls/1} from Undertow). Everything else is the JDK's context.
  */
 final class HardenedContextSpi extends SSLContextSpi {
     private final SSLContext delegate;
@@ -81,7 +82,7 @@ final class HardenedContextSpi extends SSLContextSpi {
         e.setUseClientMode(false);
         e.setSSLParameters(parameters);
         e.setHandshakeApplicationProtocolSelector(alpn);
-        return e;
+        return new ChallengeHidingEngine(e);
     }
 
     /** Server sockets with the hardened parameters (no TLS-ALPN-01 challenges: sockets have no per-connection selector before accept). */

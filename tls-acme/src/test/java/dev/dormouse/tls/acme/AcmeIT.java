@@ -1,6 +1,7 @@
 package dev.dormouse.tls.acme;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -113,7 +114,8 @@ class AcmeIT {
         assertNotEquals(issued.chain().get(0).getSerialNumber(), renewed.chain().get(0).getSerialNumber());
         assertEquals(Optional.empty(), store2.status("app.test").orElseThrow().lastError());
         Instant renewAgain = store2.status("app.test").orElseThrow().nextAttempt().orElseThrow();
-        assertTrue(renewAgain.isAfter(renewAt));
+        // Pebble dates certificates by the real clock: the new one's renewal time is at least the old one's.
+        assertFalse(renewAgain.isBefore(renewAt));
 
         // The CA goes away: the certificate keeps serving, the status says why and when the next attempt is.
         pebble.stop();
@@ -134,11 +136,17 @@ class AcmeIT {
     }
 
     @Test
-    void tlsAlpn01IsAnsweredByTheServerKeyManager() throws Exception {
+    void tlsAlpn01IsAnsweredThroughUndertowByTheServerKeyManager() throws Exception {
         AcmeChallenges challenges = new AcmeChallenges();
         CertificateStore store = CertificateStore.open(List.of());
-        TestHttpsServer https = keep(new TestHttpsServer(ServerTlsContext.create(store, challenges, TLS), List.of("h2", "http/1.1")));
-        TestPebble pebble = keep(TestPebble.start(TestPebble.freePort(), https.port(), Optional.empty(), dir.resolve("pebble")));
+        // Undertow's HTTPS listener with HTTP/2, as the proxy runs it: the validation handshake goes through its ALPN listener.
+        io.undertow.Undertow undertow = io.undertow.Undertow.builder().setServerOption(io.undertow.UndertowOptions.ENABLE_HTTP2, true)
+                .setIoThreads(1).setWorkerThreads(2).addHttpsListener(0, "127.0.0.1", ServerTlsContext.create(store, challenges, TLS))
+                .setHandler(ex -> ex.getResponseSender().send("hello")).build();
+        undertow.start();
+        closeables.add(undertow::stop);
+        int httpsPort = ((InetSocketAddress) undertow.getListenerInfo().get(0).getAddress()).getPort();
+        TestPebble pebble = keep(TestPebble.start(TestPebble.freePort(), httpsPort, Optional.empty(), dir.resolve("pebble")));
         AcmeConfig acme = new AcmeConfig(Optional.empty(), pebble.directory(), Optional.of(pebble.caFile()), AcmeConfig.Challenge.TLS_ALPN_01);
         AcmeWorker worker = keep(new AcmeWorker(deps(acme, dir.resolve("data"), store, challenges, new TestClock(Instant.now()), Set.of("alpn.test"))));
 
@@ -149,8 +157,9 @@ class AcmeIT {
         CertificateEntry issued = store.select("alpn.test").orElseThrow(() -> new AssertionError("no certificate: " + worker.status() + "\nPebble log:\n" + pebble.log()));
         assertEquals(List.of("alpn.test"), issued.names());
         assertEquals(0, challenges.size());
-        try (SSLSocket s = TestHttpsServer.connect(https.port(), pebble.issuingRoot(), "alpn.test")) {
+        try (SSLSocket s = TestHttpsServer.connect(httpsPort, pebble.issuingRoot(), "alpn.test", List.of(), List.of(), List.of("h2", "http/1.1"))) {
             assertEquals(issued.chain().get(0), TestHttpsServer.peer(s));
+            assertEquals("h2", s.getApplicationProtocol());
         }
     }
 
