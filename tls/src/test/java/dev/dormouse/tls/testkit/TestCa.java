@@ -43,6 +43,8 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
  * A certificate authority made at test time (nothing is committed): a CA certificate and leaf certificates
  * for given names, key types and validity, written as PEM files in any of the key formats dormouse reads.
  * Bouncy Castle's certificate builder is used (acme4j brings it anyway); no JCA provider is registered.
+ * A module that uses this test kit (dormouse-tls test-jar) adds {@code org.bouncycastle:bcpkix-jdk18on} in
+ * test scope itself: a test-jar does not bring its module's test dependencies.
  */
 public final class TestCa {
     public enum KeyType { RSA, EC }
