@@ -1,14 +1,12 @@
 /**
  * The Undertow HTTP reverse proxy (host routing, upstream pools, loading page, held requests, wake events
- * over SSE), the TCP/UDP stream proxy, and the admin API server.
+ * over SSE) and the TCP/UDP stream proxy. {@link dev.dormouse.proxy.SseStream} and
+ * {@link dev.dormouse.proxy.HttpProxy#startListening} also serve the admin API's listener (module dev.dormouse.admin).
  */
 module dev.dormouse.proxy {
     requires transitive dev.dormouse.idlewatcher;
-    // The admin API's backend speaks in runtime-manager records and health snapshots.
-    requires transitive dev.dormouse.health;
-    requires transitive dev.dormouse.rtmanager;
-    requires com.fasterxml.jackson.databind;
-    requires undertow.core;
+    // SseStream and HttpProxy.startListening take Undertow types (the admin API's listener uses them).
+    requires transitive undertow.core;
     requires xnio.api;
     // Undertow and XNIO are automatic modules; these explicit modules are what they load at run time.
     requires org.jboss.threads;

@@ -99,7 +99,7 @@ public final class HttpProxy implements AutoCloseable {
      * Starts an Undertow server and returns the port it listens on; a failure to bind is a
      * {@link ProxyException} reading {@code action: address already in use} (or the cause's message).
      */
-    static int startListening(Undertow u, String action) {
+    public static int startListening(Undertow u, String action) {
         try {
             u.start();
         } catch (RuntimeException e) {

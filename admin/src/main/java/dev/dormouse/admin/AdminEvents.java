@@ -1,4 +1,4 @@
-package dev.dormouse.proxy;
+package dev.dormouse.admin;
 
 import dev.dormouse.health.StatusChange;
 import dev.dormouse.idlewatcher.IdleWatcher;
@@ -22,7 +22,7 @@ import java.util.function.Consumer;
  * filter matches. Publishing never blocks: subscribers only enqueue.
  */
 public final class AdminEvents implements AutoCloseable {
-    private static final System.Logger LOG = System.getLogger("dev.dormouse.proxy.admin");
+    private static final System.Logger LOG = System.getLogger("dev.dormouse.admin");
 
     /** One SSE message: {@code event} is the {@code event:} field, {@code data} its JSON. */
     record Message(String route, String event, String data) {}

@@ -1,4 +1,4 @@
-package dev.dormouse.proxy;
+package dev.dormouse.admin;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -41,7 +41,7 @@ final class AdminJson {
         try {
             return MAPPER.writeValueAsBytes(n);
         } catch (JsonProcessingException e) {
-            throw new ProxyException("admin api: write JSON: " + e.getMessage(), e);
+            throw new AdminException("admin api: write JSON: " + e.getMessage(), e);
         }
     }
 
@@ -49,7 +49,7 @@ final class AdminJson {
         try {
             return MAPPER.writeValueAsString(n);
         } catch (JsonProcessingException e) {
-            throw new ProxyException("admin api: write JSON: " + e.getMessage(), e);
+            throw new AdminException("admin api: write JSON: " + e.getMessage(), e);
         }
     }
 
