@@ -462,10 +462,14 @@ class AdminServerTest {
         assertEquals("", next(lines));
         events.wake(new WakeEvent(1, "web", WakeEvent.Type.STARTING, "Waking web", "", T0));
         events.runtime(new Operation(7, "web", OpKind.START, OpSource.ADMIN, Outcome.SUCCESS, "", "", T0, T0, ""));
-        events.wake(new WakeEvent(1, "db", WakeEvent.Type.READY, "db is ready", "", T0));
+        WakeEvent db = new WakeEvent(1, "db", WakeEvent.Type.READY, "db is ready", "", T0);
+        events.wake(db);
         assertEquals("id: 1", next(lines));
         assertEquals("event: wake", next(lines));
-        assertTrue(next(lines).contains("\"route\":\"db\""));
+        // The loading page's writer, so both streams carry the same JSON with the same timestamp format.
+        assertEquals("data: {\"route\":\"db\",\"type\":\"ready\",\"message\":\"db is ready\",\"error\":\"\","
+                + "\"timestamp\":\"2026-12-02T04:05:06.123Z\"}", next(lines));
+        assertTrue(db.toSse().contains("data: " + db.toJson() + "\n"));
     }
 
     @Test
