@@ -7,12 +7,14 @@ import dev.dormouse.idlewatcher.RouteState;
 import dev.dormouse.idlewatcher.WakeEvent;
 import dev.dormouse.idlewatcher.WakeFailedException;
 import java.net.URI;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 
 /**
@@ -37,23 +39,50 @@ public final class FakeWatcher implements IdleWatcher {
     /** Run on a new thread when a wake begins; when unset, a wake emits {@code starting} at once. */
     public volatile Consumer<FakeWatcher> onWake;
 
+    private final AtomicInteger stateReads = new AtomicInteger();
+    private volatile int readsAtWake;
+
     public FakeWatcher(RouteConfig config) {
         this.config = config;
     }
 
     /** Ends the wake: the route is ready, {@code ready} is emitted and the wake's future completes. */
     public void finishWake() {
+        finishWake("ready", Instant.now());
+    }
+
+    /** Ends the wake with a {@code ready} event saying {@code message}, stamped {@code at}. */
+    public void finishWake(String message, Instant at) {
         state = RouteState.READY;
-        emit(WakeEvent.Type.READY, "ready", "");
+        emit(WakeEvent.Type.READY, message, "", at);
         wake.complete(null);
     }
 
     /** Fails the wake with {@code why}, as a wake that ran out of time or whose container exited. */
     public void failWake(String why) {
+        failWake(why, Instant.now());
+    }
+
+    /** Fails the wake with {@code why}, its {@code error} event stamped {@code at}. */
+    public void failWake(String why, Instant at) {
         state = RouteState.ERROR;
         lastError = why;
-        emit(WakeEvent.Type.ERROR, "Wake failed", why);
+        emit(WakeEvent.Type.ERROR, "Wake failed", why, at);
         wake.completeExceptionally(new WakeFailedException(why));
+    }
+
+    /**
+     * Waits until the route's state has been read since the wake began. The admin server reads it to render
+     * its answer to {@code POST .../wake}, after it has looked whether the wake is done: a script that waits
+     * for this before it ends the wake has the request answered {@code 202}, as a real wake that takes a
+     * moment would.
+     */
+    public void awaitWakeAnswered() {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (stateReads.get() <= readsAtWake) {
+            if (System.nanoTime() > deadline) throw new AssertionError("route " + route() + ": the wake request was not answered within 20 s");
+            LockSupport.parkNanos(1_000_000L);
+        }
     }
 
     /** Publishes a wake event stamped now. */
@@ -86,6 +115,7 @@ public final class FakeWatcher implements IdleWatcher {
 
     @Override
     public RouteState state() {
+        stateReads.incrementAndGet();
         return state;
     }
 
@@ -100,6 +130,7 @@ public final class FakeWatcher implements IdleWatcher {
         wakeSources.add(source);
         if (state != RouteState.READY && state != RouteState.WAKING) {
             state = RouteState.WAKING;
+            readsAtWake = stateReads.get();
             Consumer<FakeWatcher> script = onWake;
             if (script == null) emit(WakeEvent.Type.STARTING, "Waking " + route(), "");
             else Thread.ofVirtual().name("fake-wake-" + route()).start(() -> script.accept(this));
