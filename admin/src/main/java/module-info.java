@@ -7,7 +7,7 @@ module dev.dormouse.admin {
     requires transitive dev.dormouse.idlewatcher;
     requires transitive dev.dormouse.health;
     requires transitive dev.dormouse.rtmanager;
-    // The event stream (SseStream) and the listener start are shared with the HTTP proxy.
+    // The event stream (SseStream) is the one the loading page uses too.
     requires dev.dormouse.proxy;
     requires com.fasterxml.jackson.databind;
     requires undertow.core;

@@ -1,11 +1,11 @@
 /**
  * The Undertow HTTP reverse proxy (host routing, upstream pools, loading page, held requests, wake events
- * over SSE) and the TCP/UDP stream proxy. {@link dev.dormouse.proxy.SseStream} and
- * {@link dev.dormouse.proxy.HttpProxy#startListening} also serve the admin API's listener (module dev.dormouse.admin).
+ * over SSE) and the TCP/UDP stream proxy. {@link dev.dormouse.proxy.SseStream} also serves the admin API's event
+ * stream (module dev.dormouse.admin).
  */
 module dev.dormouse.proxy {
     requires transitive dev.dormouse.idlewatcher;
-    // SseStream and HttpProxy.startListening take Undertow types (the admin API's listener uses them).
+    // SseStream's API takes Undertow's exchange (the admin API's event stream uses it).
     requires transitive undertow.core;
     requires xnio.api;
     // Undertow and XNIO are automatic modules; these explicit modules are what they load at run time.

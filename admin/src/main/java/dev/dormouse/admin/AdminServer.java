@@ -9,15 +9,15 @@ import dev.dormouse.core.RouteSet;
 import dev.dormouse.core.spi.OpSource;
 import dev.dormouse.idlewatcher.IdleWatcher;
 import dev.dormouse.idlewatcher.RouteState;
-import dev.dormouse.proxy.HttpProxy;
-import dev.dormouse.proxy.ProxyException;
 import io.undertow.Undertow;
 import io.undertow.UndertowOptions;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.Headers;
 import java.io.ByteArrayOutputStream;
 import java.lang.System.Logger.Level;
+import java.net.BindException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -155,13 +155,22 @@ public final class AdminServer implements AutoCloseable {
                 .setSocketOption(Options.REUSE_ADDRESSES, true)
                 .setHandler(this::handle)
                 .build();
-        try {
-            port = HttpProxy.startListening(u, "admin api: listen " + listen);
-        } catch (ProxyException e) {
-            throw new AdminException(e.getMessage(), e);
-        }
+        port = startListening(u, "admin api: listen " + listen);
         server = u;
         LOG.log(Level.INFO, "admin api listening on {0}:{1,number,#} (token in {2})", host, port, deps.token().file());
+    }
+
+    /** Starts {@code u} and answers its port; a failure reads {@code action: address already in use} (or the cause's message). */
+    private static int startListening(Undertow u, String action) {
+        try {
+            u.start();
+        } catch (RuntimeException e) {
+            Throwable root = e;
+            while (root.getCause() != null && root.getCause() != root) root = root.getCause();
+            String why = root instanceof BindException ? "address already in use" : root.getMessage();
+            throw new AdminException(action + ": " + why, e);
+        }
+        return ((InetSocketAddress) u.getListenerInfo().get(0).getAddress()).getPort();
     }
 
     private static boolean loopback(String host) {

@@ -161,6 +161,17 @@ class AdminServerTest {
     }
 
     @Test
+    void aTakenAddressIsAnAdminExceptionNamingIt() throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            String listen = "127.0.0.1:" + taken.getLocalPort();
+            try (AdminServer s = new AdminServer(new AdminServer.Deps(listen, "9.9.9", AdminToken.of(TOKEN), backend, events))) {
+                AdminException e = org.junit.jupiter.api.Assertions.assertThrows(AdminException.class, s::start);
+                assertEquals("admin api: listen " + listen + ": address already in use", e.getMessage());
+            }
+        }
+    }
+
+    @Test
     void everyOtherPathNeedsTheToken() throws Exception {
         start();
         for (String path : List.of("/api/v1/routes", "/api/v1/runtimes", "/metrics", "/api/v1/events", "/nope")) {
