@@ -199,7 +199,7 @@ public final class EventsListener implements Consumer<ContainerEvent>, AutoClose
             case DESTROY -> {
                 oomKilled.remove(cid);
                 Set<RuntimeStatus> from = EnumSet.copyOf(LIVE);
-                if (!store.leaseHeld(id, deps.clock().instant())) from.add(RuntimeStatus.STOPPED);
+                if (!deps.lifecycle().actionUnderWay(id)) from.add(RuntimeStatus.STOPPED);
                 store.observe(id, RecordUpdate.observed(RuntimeStatus.REMOVED, cid), e.time(), from, cid, false,
                         Optional.of(new HealthDetails.Disappeared())).event().ifPresent(ev -> {
                             deps.lifecycle().publish(ev);
