@@ -244,7 +244,7 @@ public final class Daemon implements AutoCloseable {
         RuntimeConfig rc = config.runtime();
         reconciler = new Reconciler(new Reconciler.Deps(lifecycle, Clock.systemUTC(), rc.reconcileInterval()));
         reconciler.tick();
-        EventsListener events = new EventsListener(new EventsListener.Deps(lifecycle, Clock.systemUTC(), reconciler::tick)).start();
+        EventsListener events = new EventsListener(new EventsListener.Deps(lifecycle, reconciler::tick)).start();
         workers.add(events);
         for (Map.Entry<String, Provider> e : providers.entrySet()) workers.add(e.getValue().subscribe(events.forProvider(e.getKey())));
         workers.add(new InspectWorker(new InspectWorker.Deps(lifecycle, Clock.systemUTC(), rc.inspectInterval())).start());
