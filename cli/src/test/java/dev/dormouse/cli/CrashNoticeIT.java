@@ -137,6 +137,25 @@ class CrashNoticeIT extends EngineTest {
     }
 
     @Test
+    void anOomKillIsACrashEvenOfARouteThatSleeps() throws Exception {
+        int port = TestDocker.freePort();
+        String hog = ServeIT.name("crash-oom");
+        // Serves until told to, then its main process eats memory past the limit and is killed by the kernel.
+        TestDocker.run(hog, "--network", "host", "--memory", "16m", "--memory-swap", "16m", TestDocker.IMAGE, "sh", "-c",
+                "mkdir -p /www && echo hog > /www/index.html && httpd -p 127.0.0.1:" + port + " -h /www"
+                        + " && while [ ! -f /tmp/go ]; do sleep 0.1; done; exec tail /dev/zero");
+        TestDocker.waitForPort(port, Duration.ofSeconds(20));
+        serve(route("hog", port, hog, "idle_timeout: 1h", "{interval: 500ms}"));
+        ServeIT.await("healthy", () -> daemon.monitors().get("hog").orElseThrow().status() == HealthStatus.HEALTHY);
+        TestDocker.exec("exec", hog, "touch", "/tmp/go");
+        ServeIT.await("the crash notified", Duration.ofSeconds(10), () -> !got.isEmpty());
+        assertEquals("true 137", TestDocker.exec("inspect", "-f", "{{.State.OOMKilled}} {{.State.ExitCode}}", hog).strip());
+        assertEquals(List.of("ops crashed hog OOM killed"), got);
+        assertEquals("container " + hog + " OOM killed", watcher("hog").lastError().orElseThrow());
+        assertEquals(RouteState.ERROR, watcher("hog").state(), "a route that sleeps, but did not go to sleep: it crashed");
+    }
+
+    @Test
     void dormousesOwnStopOfAContainerThatIgnoresSigtermIsNoCrash() throws Exception {
         String stubborn = ServeIT.name("crash-stubborn");
         // PID 1 without a handler ignores SIGTERM: the stop ends with SIGKILL after stop_timeout, exit 137.
