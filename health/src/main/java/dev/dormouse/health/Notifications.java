@@ -68,7 +68,7 @@ public final class Notifications implements Consumer<StatusChange> {
             return switch (event) {
                 case "up" -> "white_check_mark";
                 case "crashed" -> "boom";
-                case "wake_failed" -> "zzz";
+                case "wake_failed" -> "x";
                 default -> "warning";
             };
         }
@@ -129,7 +129,7 @@ public final class Notifications implements Consumer<StatusChange> {
     }
 
     private void send(Notification n) {
-        LOG.log(n.bad() ? Level.INFO : Level.DEBUG, "notification: {0}", n.text());
+        if (!targets.isEmpty()) LOG.log(Level.DEBUG, "notification: {0}", n.text());
         for (Target t : targets) {
             if (t.config().wants(n.event())) Thread.ofVirtual().name("notify-" + t.config().name()).start(() -> deliver(t, n));
         }
