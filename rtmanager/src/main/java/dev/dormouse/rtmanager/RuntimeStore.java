@@ -319,6 +319,7 @@ public final class RuntimeStore {
      * A runtime's lease row: {@code holder} may act on the runtime until {@code expiresAt}.
      *
      * @param holder the acquisition's id, unique per acquisition
+     * @param machineId the holder's machine id ({@code /etc/machine-id}); empty when it has none
      * @param bootId the holder's host boot id; empty for a lease that names no host (written before schema 3)
      * @param pidNamespace the holder's pid namespace
      * @param pid the holder's process id, 0 when unknown
@@ -326,17 +327,17 @@ public final class RuntimeStore {
      * @param operationId the {@code pending} operation-log row of the action the lease covers, 0 for none
      *     (a reconciler correction, which touches no container)
      */
-    public record Lease(String runtimeId, String holder, Instant acquiredAt, Instant expiresAt, String bootId, String pidNamespace, long pid,
-            long pidStart, long operationId) {
+    public record Lease(String runtimeId, String holder, Instant acquiredAt, Instant expiresAt, String machineId, String bootId,
+            String pidNamespace, long pid, long pidStart, long operationId) {
         ProcessIdentity identity() {
-            return new ProcessIdentity(bootId, pidNamespace, pid, pidStart);
+            return new ProcessIdentity(machineId, bootId, pidNamespace, pid, pidStart);
         }
     }
 
     private static Lease leaseRow(ResultSet rs, StatementContext ctx) throws SQLException {
         return new Lease(rs.getString("runtime_id"), rs.getString("holder"), Instant.parse(rs.getString("acquired_at")),
-                Instant.parse(rs.getString("expires_at")), rs.getString("boot_id"), rs.getString("pid_namespace"), rs.getLong("pid"),
-                rs.getLong("pid_start"), rs.getLong("operation_id"));
+                Instant.parse(rs.getString("expires_at")), rs.getString("machine_id"), rs.getString("boot_id"), rs.getString("pid_namespace"),
+                rs.getLong("pid"), rs.getLong("pid_start"), rs.getLong("operation_id"));
     }
 
     private static Optional<Lease> leaseIn(Handle h, String runtimeId) {
@@ -409,13 +410,15 @@ public final class RuntimeStore {
                             .bind("now", ts(now)).bind("cid", rec.containerId()).executeAndReturnGeneratedKeys("id").mapTo(Long.class).one();
                 }
                 h.createUpdate("""
-                        INSERT INTO leases (runtime_id, holder, acquired_at, expires_at, boot_id, pid_namespace, pid, pid_start, operation_id)
-                        VALUES (:id, :holder, :now, :until, :boot, :ns, :pid, :start, :op)
+                        INSERT INTO leases (runtime_id, holder, acquired_at, expires_at, machine_id, boot_id, pid_namespace, pid, pid_start,
+                            operation_id)
+                        VALUES (:id, :holder, :now, :until, :machine, :boot, :ns, :pid, :start, :op)
                         ON CONFLICT (runtime_id) DO UPDATE SET holder = excluded.holder, acquired_at = excluded.acquired_at,
-                            expires_at = excluded.expires_at, boot_id = excluded.boot_id, pid_namespace = excluded.pid_namespace,
-                            pid = excluded.pid, pid_start = excluded.pid_start, operation_id = excluded.operation_id""")
+                            expires_at = excluded.expires_at, machine_id = excluded.machine_id, boot_id = excluded.boot_id,
+                            pid_namespace = excluded.pid_namespace, pid = excluded.pid, pid_start = excluded.pid_start,
+                            operation_id = excluded.operation_id""")
                         .bind("id", runtimeId).bind("holder", holder).bind("now", ts(now)).bind("until", ts(expires))
-                        .bind("boot", self.bootId()).bind("ns", self.pidNamespace()).bind("pid", self.pid()).bind("start", self.startTicks())
+                        .bind("machine", self.machineId()).bind("boot", self.bootId()).bind("ns", self.pidNamespace()).bind("pid", self.pid()).bind("start", self.startTicks())
                         .bind("op", op == 0 ? null : op).execute();
                 return new Acquisition.Acquired(rec, op);
             });

@@ -43,14 +43,27 @@ class ProcessIdentityTest {
     }
 
     @Test
-    void aHolderOfAnotherBootOrNamespaceOrNamedByNoProcessCannotBeJudged() {
+    void aHolderOfAnotherHostOrNamespaceOrNamedByNoProcessCannotBeJudged() {
         ProcessIdentity me = ProcessIdentity.current();
         for (ProcessIdentity other : new ProcessIdentity[] {
             new ProcessIdentity("00000000-0000-0000-0000-000000000000", me.pidNamespace(), 1, 1),
-            new ProcessIdentity(me.bootId(), "pid:[1]", 999_999_999, 1),
+            new ProcessIdentity("0123456789abcdef0123456789abcdef", "00000000-0000-0000-0000-000000000000", me.pidNamespace(), 1, 1),
+            new ProcessIdentity(me.machineId(), me.bootId(), "pid:[1]", 999_999_999, 1),
             new ProcessIdentity("", "", 0, 0),
         }) {
             assertEquals(ProcessIdentity.Liveness.UNKNOWN, me.judge(other), other.toString());
+        }
+    }
+
+    @Test
+    void aHolderOfAnEarlierBootOfThisMachineIsDead() {
+        ProcessIdentity me = new ProcessIdentity("0123456789abcdef0123456789abcdef", "11111111-1111-1111-1111-111111111111", "pid:[4026531836]", 100, 5000);
+        ProcessIdentity beforePowerLoss = new ProcessIdentity(me.machineId(), "22222222-2222-2222-2222-222222222222", "pid:[4026531836]", 100, 5000);
+        assertEquals(ProcessIdentity.Liveness.DEAD, me.judge(beforePowerLoss), "same machine, another boot: that boot is over");
+        assertEquals(ProcessIdentity.Liveness.UNKNOWN, new ProcessIdentity("", me.bootId(), me.pidNamespace(), 100, 5000).judge(beforePowerLoss),
+                "without a machine id, another boot may be another host");
+        if (!ProcessIdentity.current().machineId().isEmpty()) {
+            assertTrue(ProcessIdentity.current().machineId().matches("[0-9a-f]{32}"));
         }
     }
 

@@ -55,7 +55,8 @@ class RuntimeStoreTest {
                     "finished_at", "container_id"), column(c, "SELECT name FROM pragma_table_info('operation_log')"));
             assertEquals(List.of("id", "runtime_id", "container_id", "event_type", "occurred_at", "details"),
                     column(c, "SELECT name FROM pragma_table_info('health_events')"));
-            assertEquals(List.of("runtime_id", "holder", "acquired_at", "expires_at", "boot_id", "pid_namespace", "pid", "pid_start", "operation_id"),
+            assertEquals(List.of("runtime_id", "holder", "acquired_at", "expires_at", "machine_id", "boot_id", "pid_namespace", "pid", "pid_start",
+                    "operation_id"),
                     column(c, "SELECT name FROM pragma_table_info('leases')"));
             assertEquals(List.of("wal"), column(c, "PRAGMA journal_mode"));
         }

@@ -29,9 +29,11 @@ CREATE INDEX operation_log_pending ON operation_log (id) WHERE outcome = 'pendin
 
 -- A lease names its holder, so that a holder that no longer exists is known at once: a process on the
 -- same host (same boot id and pid namespace) whose pid is gone, or is now another process (another start
--- time, in clock ticks since boot), is dead. operation_id is the pending row of the action the lease
--- covers (NULL for leases of the reconciler, which cover no container action). Leases written before
--- this version name no host and are respected until they expire.
+-- time, in clock ticks since boot), is dead, and so is one of an earlier boot of the same machine (same
+-- machine id). operation_id is the pending row of the action the lease covers (NULL for leases of the
+-- reconciler, which cover no container action). Leases written before this version name no host and are
+-- respected until they expire.
+ALTER TABLE leases ADD COLUMN machine_id TEXT NOT NULL DEFAULT '';
 ALTER TABLE leases ADD COLUMN boot_id TEXT NOT NULL DEFAULT '';
 ALTER TABLE leases ADD COLUMN pid_namespace TEXT NOT NULL DEFAULT '';
 ALTER TABLE leases ADD COLUMN pid INTEGER NOT NULL DEFAULT 0;
