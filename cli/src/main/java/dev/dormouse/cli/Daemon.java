@@ -41,6 +41,7 @@ import dev.dormouse.rtmanager.OpKind;
 import dev.dormouse.rtmanager.RuntimeConflictException;
 import dev.dormouse.rtmanager.RuntimeSpec;
 import dev.dormouse.rtmanager.RuntimeStore;
+import dev.dormouse.idlewatcher.RouteIncident;
 import dev.dormouse.idlewatcher.RouteState;
 import dev.dormouse.admin.AdminBackend;
 import dev.dormouse.admin.AdminEvents;
@@ -157,7 +158,12 @@ public final class Daemon implements AutoCloseable {
             lifecycle.register(runtimes(routes));
             metrics.follow(lifecycle::subscribe);
             startRuntimeWorkers();
+            monitors = new HealthMonitors(Clock.systemUTC());
+            Notifications notifications = new Notifications(config.notifications());
+            monitors.subscribe(notifications);
+            monitors.subscribe(this::recordProbe);
             watchers = new IdleWatchers(new IdleWatchers.Deps(routes, providers, recorded(lifecycle), ReadinessProbe.sockets(), Clock.systemUTC()));
+            watchers.subscribe(i -> incident(i, notifications));
             metrics.track(watchers.all());
             watchers.start();
             proxy = new HttpProxy(new ProxySettings(config.server().http(), 0, Duration.ofSeconds(5), SHUTDOWN_GRACE,
@@ -166,9 +172,6 @@ public final class Daemon implements AutoCloseable {
             // A stream listener that cannot bind is logged by name and port; the other routes still serve.
             streams = new StreamProxy(proxyRoutes(routes), metrics.proxy());
             streams.start();
-            monitors = new HealthMonitors(Clock.systemUTC());
-            monitors.subscribe(new Notifications(config.notifications()));
-            monitors.subscribe(this::recordProbe);
             for (RouteConfig r : routes) addMonitor(r);
             monitors.start();
             followLabels();
@@ -241,7 +244,7 @@ public final class Daemon implements AutoCloseable {
         RuntimeConfig rc = config.runtime();
         reconciler = new Reconciler(new Reconciler.Deps(lifecycle, Clock.systemUTC(), rc.reconcileInterval()));
         reconciler.tick();
-        EventsListener events = new EventsListener(new EventsListener.Deps(lifecycle, Clock.systemUTC(), reconciler::tick)).start();
+        EventsListener events = new EventsListener(new EventsListener.Deps(lifecycle, reconciler::tick)).start();
         workers.add(events);
         for (Map.Entry<String, Provider> e : providers.entrySet()) workers.add(e.getValue().subscribe(events.forProvider(e.getKey())));
         workers.add(new InspectWorker(new InspectWorker.Deps(lifecycle, Clock.systemUTC(), rc.inspectInterval())).start());
@@ -445,6 +448,19 @@ public final class Daemon implements AutoCloseable {
                 if (!message.equals(warned.get(key))) LOG.log(Level.WARNING, message);
             });
             warned = Map.copyOf(now);
+        }
+    }
+
+    /**
+     * What the idle watchers report goes where the operator hears of it: a crash makes the route's monitor
+     * down at once (and so the {@code crashed} notification); a failed wake is the {@code wake_failed}
+     * notification; a route ready again has its monitor check now, for a prompt {@code up}.
+     */
+    private void incident(RouteIncident i, Notifications notifications) {
+        switch (i.kind()) {
+            case CRASHED -> monitors.crashed(i.route(), i.reason());
+            case WAKE_FAILED -> notifications.wakeFailed(i.route(), i.reason(), i.at());
+            case RECOVERED -> monitors.recovered(i.route());
         }
     }
 

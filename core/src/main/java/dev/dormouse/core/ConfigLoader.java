@@ -155,8 +155,13 @@ public final class ConfigLoader {
             String url = s.requiredString("url");
             Optional<Path> token = s.has("token_file") ? Optional.ofNullable(s.path("token_file", "")) : Optional.empty();
             List<String> events = s.stringList("events");
+            if (s.has("events") && events.isEmpty()) {
+                s.problem("events", "must name at least one of " + String.join(", ", NotificationConfig.EVENTS) + " (or be left out for down, up)");
+            }
             for (String ev : events) {
-                if (!ev.equals("down") && !ev.equals("up")) s.problem("events", "events are down and up, got '" + ev + "'");
+                if (!NotificationConfig.EVENTS.contains(ev)) {
+                    s.problem("events", "events are " + String.join(", ", NotificationConfig.EVENTS) + ", got '" + ev + "'");
+                }
             }
             Map<String, String> headers = s.stringMap("headers");
             if (url != null && !url.startsWith("http://") && !url.startsWith("https://")) s.problem("url", "must be an http(s) URL, got '" + url + "'");

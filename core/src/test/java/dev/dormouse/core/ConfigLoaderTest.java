@@ -208,6 +208,10 @@ class ConfigLoaderTest {
                 "routes[1].idlewatcher.depends_on: needs a container on this route"},
             {DOCKER + "routes: [{name: a, hosts: [a.t], container: a, idlewatcher: {depends_on: [a]}}]",
                 "routes[0].idlewatcher.depends_on: dependency cycle: a -> a"},
+            {"notifications: [{name: n, type: webhook, url: 'http://h/', events: [down, exploded]}]",
+                "notifications[0].events: events are down, up, crashed, wake_failed, got 'exploded'"},
+            {"notifications: [{name: n, type: webhook, url: 'http://h/', events: []}]",
+                "notifications[0].events: must name at least one of down, up, crashed, wake_failed"},
         };
         List<String> failures = new java.util.ArrayList<>();
         for (String[] c : cases) {
@@ -224,6 +228,22 @@ class ConfigLoaderTest {
             }
         }
         assertEquals(List.of(), failures);
+    }
+
+    @Test
+    void notificationsSendDownAndUpByDefaultAndACrashWhereverADownGoes() {
+        List<NotificationConfig> n = parse("""
+                notifications:
+                  - {name: all, type: webhook, url: 'http://h/a'}
+                  - {name: crashes, type: ntfy, url: 'http://h/c', events: [crashed, up]}
+                  - {name: wakes, type: gotify, url: 'http://h/w', events: [wake_failed]}
+                """).notifications();
+        record Case(int notifier, String event, boolean sent) {}
+        List<Case> cases = List.of(new Case(0, "down", true), new Case(0, "up", true), new Case(0, "crashed", true),
+                new Case(0, "wake_failed", false), new Case(1, "down", false), new Case(1, "crashed", true), new Case(1, "up", true),
+                new Case(1, "wake_failed", false), new Case(2, "wake_failed", true), new Case(2, "crashed", false), new Case(2, "down", false));
+        for (Case c : cases) assertEquals(c.sent(), n.get(c.notifier()).wants(c.event()), n.get(c.notifier()).name() + " " + c.event());
+        assertEquals(List.of("down", "up"), n.get(0).events());
     }
 
     @Test

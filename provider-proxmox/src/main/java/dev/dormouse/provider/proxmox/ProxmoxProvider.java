@@ -197,6 +197,22 @@ final class ProxmoxProvider implements Provider {
         return Optional.of(ipv4);
     }
 
+    /**
+     * A task is followed for its bound ({@link #TASK_BOUND}, plus the grace for a shutdown); around it an
+     * action makes at most four requests (the guest's kind, its status before, the action, its status
+     * after) and one last task poll may begin just before the bound, each a request that
+     * {@link PveClient#REQUEST_BOUND} bounds.
+     */
+    @Override
+    public Duration actionBound(Action action, Duration stopTimeout) {
+        Duration requests = PveClient.REQUEST_BOUND.multipliedBy(5);
+        return switch (action) {
+            case INSPECT -> PveClient.REQUEST_BOUND.multipliedBy(2);
+            case STOP -> TASK_BOUND.plus(stopTimeout).plus(requests);
+            default -> TASK_BOUND.plus(requests);
+        };
+    }
+
     @Override
     public void start(String container) {
         act(container, "start", "start", Map.of(), ContainerStatus.RUNNING, TASK_BOUND);

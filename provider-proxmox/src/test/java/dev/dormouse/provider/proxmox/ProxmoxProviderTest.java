@@ -97,6 +97,18 @@ class ProxmoxProviderTest {
     }
 
     @Test
+    void anActionsBoundCoversItsTaskWaitAndTheRequestsAroundIt() {
+        Duration requests = PveClient.REQUEST_BOUND.multipliedBy(5);
+        for (Provider.Action a : List.of(Provider.Action.START, Provider.Action.KILL, Provider.Action.PAUSE, Provider.Action.UNPAUSE,
+                Provider.Action.REMOVE)) {
+            assertEquals(Duration.ofMinutes(2).plus(requests), provider.actionBound(a, Duration.ofSeconds(10)), a.name());
+        }
+        assertEquals(Duration.ofMinutes(2).plus(Duration.ofMinutes(5)).plus(requests), provider.actionBound(Provider.Action.STOP, Duration.ofMinutes(5)),
+                "a shutdown's task is followed for its timeout on top");
+        assertEquals(PveClient.REQUEST_BOUND.multipliedBy(2), provider.actionBound(Provider.Action.INSPECT, Duration.ZERO));
+    }
+
+    @Test
     void qemuPausesAndLxcSaysItCannot() {
         provider.start("pve/200");
         provider.pause("pve/200");
