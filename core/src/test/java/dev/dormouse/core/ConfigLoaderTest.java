@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 
 class ConfigLoaderTest {
     static DormouseConfig parse(String yaml) {
-        return ConfigLoader.parse(new StringReader(yaml), "t.yml", Path.of("/etc/dormouse"), Path.of("/etc/dormouse/t.yml"));
+        return ConfigLoader.parse(new StringReader(yaml), "t.yml", Path.of("/etc/dormouse"), Path.of("/etc/dormouse/t.yml"), TestKinds.KINDS);
     }
 
     static List<String> problems(String yaml) {
@@ -22,7 +22,7 @@ class ConfigLoaderTest {
         return e.problems().stream().map(ConfigProblem::toString).toList();
     }
 
-    private static final String DOCKER = "providers:\n  docker: [{name: local}]\n";
+    private static final String DOCKER = "providers:\n  box: [{name: local}]\n";
 
     @Test
     void fullExampleWithDefaults() {
@@ -46,7 +46,7 @@ class ConfigLoaderTest {
         assertEquals(Path.of("/etc/dormouse/data"), c.server().dataDir());
         RouteConfig r = c.routes().get(0);
         assertEquals(List.of("whoami.example.com", "*.apps.example.com"), r.hosts());
-        assertEquals(new ContainerRef("docker", "local", "whoami"), r.container().orElseThrow());
+        assertEquals(new ContainerRef("box", "local", "whoami"), r.container().orElseThrow());
         assertEquals(Duration.ofMinutes(15), r.idle().idleTimeout());
         assertEquals(StopMethod.PAUSE, r.idle().stopMethod());
         assertEquals(Duration.ofSeconds(20), r.idle().wakeTimeout());
@@ -91,7 +91,7 @@ class ConfigLoaderTest {
                   - name: app
                     hosts: ["bad host", "*.*.example.com"]
                     target: http://127.0.0.1:8081
-                    container: docker:other/app
+                    container: box:other/app
                     idlewatcher:
                       idle_timeout: 5 minutes
                       stop_method: halt
@@ -116,7 +116,7 @@ class ConfigLoaderTest {
                 "t.yml:9:13: routes[0].target: scheme must be http, https, h2c, tcp or udp, got 'ftp://x'",
                 "t.yml:11:13: routes[1].hosts[0]: not a host name",
                 "t.yml:11:25: routes[1].hosts[1]: a wildcard is allowed only as the first label",
-                "t.yml:13:16: routes[1].container: no docker provider named 'other'",
+                "t.yml:13:16: routes[1].container: no box provider named 'other'",
                 "t.yml:15:21: routes[1].idlewatcher.idle_timeout: not a duration: '5 minutes'",
                 "t.yml:16:20: routes[1].idlewatcher.stop_method: must be kill, pause or stop, got 'halt'",
                 "t.yml:18:28: routes[1].idlewatcher.ignore_user_agents[0]: not a valid regex",
@@ -197,7 +197,6 @@ class ConfigLoaderTest {
             {"routes:\n  - name: x\n    name: y\n", "routes[0].name: duplicate key"},
             {"routes: [{name: x, hosts: [x.t], target: 'http://h:1'}\n", "malformed YAML"},
             {"routes: [{name: x, hosts: [x.t], target: 'http://h:1', unknown: 1}]", "routes[0].unknown: unknown key"},
-            {"providers: {docker: [{name: l, host: 'http://x'}]}", "providers.docker[0].host: must start with unix:// or tcp://"},
             {"defaults: {idlewatcher: {stop_methd: kill}}", "defaults.idlewatcher.stop_methd: unknown key (did you mean 'stop_method'?)"},
             {"routes: [{name: x, hosts: [x.t], target: 'http://h:1', healthcheck: {path: health}}]", "routes[0].healthcheck.path: must start with '/'"},
             {"routes: [{name: a, hosts: ['*.x.t'], target: 'http://h:1'}, {name: b, hosts: ['*.x.t'], target: 'http://h:2'}]",

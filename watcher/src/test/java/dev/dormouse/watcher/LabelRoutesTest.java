@@ -5,13 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.dormouse.core.ConfigLoader;
 import dev.dormouse.core.ContainerRef;
-import dev.dormouse.core.DockerProviderConfig;
 import dev.dormouse.core.DormouseConfig;
 import dev.dormouse.core.RouteConfig;
 import dev.dormouse.core.StopMethod;
 import dev.dormouse.core.spi.ContainerHealth;
 import dev.dormouse.core.spi.ContainerState;
 import dev.dormouse.core.spi.ContainerStatus;
+import dev.dormouse.core.spi.ProviderConfig;
 import java.io.StringReader;
 import java.net.URI;
 import java.nio.file.Path;
@@ -23,7 +23,18 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class LabelRoutesTest {
-    private static final DockerProviderConfig LOCAL = new DockerProviderConfig("local", "unix:///var/run/docker.sock", true);
+    /** A provider with labels, as its kind's factory would parse it; LabelRoutes sees no more than this. */
+    record Labelled(String kind, String name) implements ProviderConfig {
+        public boolean labels() {
+            return true;
+        }
+
+        public String endpoint() {
+            return kind + " " + name;
+        }
+    }
+
+    private static final ProviderConfig LOCAL = new Labelled("docker", "local");
     private static final DormouseConfig CFG = ConfigLoader.parse(new StringReader(
             "defaults: {idlewatcher: {stop_method: pause, wake_timeout: 20s}, healthcheck: {interval: 10s}}\n"), "t.yml", Path.of("."), Path.of("t.yml"));
 
