@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # The whole test suite: unit tests, integration tests against a real Docker engine, a real browser test
-# and the black-box test of the tarball. Prepares the engine and the browser when they are missing (as root).
+# and the black-box test of the tarball. Prepares the engine, Pebble (ACME) and the browser when they are missing (as root).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/java-env.sh
 
 bash scripts/test-engine.sh
+bash scripts/test-pebble.sh
 if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
   if [ "$(id -u)" = 0 ]; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null \

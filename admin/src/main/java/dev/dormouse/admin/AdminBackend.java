@@ -1,0 +1,70 @@
+package dev.dormouse.admin;
+
+import dev.dormouse.core.RouteConfig;
+import dev.dormouse.core.RouteSet;
+import dev.dormouse.health.HealthMonitor;
+import dev.dormouse.idlewatcher.IdleWatcher;
+import dev.dormouse.rtmanager.HealthEvent;
+import dev.dormouse.rtmanager.Operation;
+import dev.dormouse.rtmanager.RuntimeRecord;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * What the admin API reads and does, implemented by the daemon. The server calls these methods on virtual
+ * threads, so they may block (SQLite, providers); only {@link #routes()} is also read on an I/O thread and
+ * must answer from memory.
+ */
+public interface AdminBackend {
+    /** The routes in use, in config order (file routes, then label routes). */
+    List<RouteConfig> routes();
+
+    /**
+     * The label routes not in use because they claimed what another route has, each with the reason; listed
+     * after {@link #routes()} with state {@code error}. Answers from memory.
+     */
+    default List<RouteSet.Rejected> rejectedRoutes() {
+        return List.of();
+    }
+
+    /** The idle watcher of a route with a container. */
+    Optional<IdleWatcher> watcher(String route);
+
+    /** What the route's health monitor knows now; empty when it has none. */
+    Optional<HealthMonitor.Snapshot> health(String route);
+
+    /** Every runtime record, by runtime id. */
+    List<RuntimeRecord> runtimes();
+
+    /** Operation-log rows, newest first. */
+    List<Operation> operations(Optional<String> runtime, int limit);
+
+    /** Health events, newest first. */
+    List<HealthEvent> healthEvents(Optional<String> runtime, int limit);
+
+    /** What one TTL cleanup pass would remove now; changes nothing. */
+    List<RuntimeRecord> cleanupPlan();
+
+    /** Runs one TTL cleanup pass now. */
+    List<Operation> cleanup();
+
+    /** Re-reads the config file. */
+    Reload reload();
+
+    /** Writes the Prometheus text exposition (format 0.0.4) of the daemon's metrics. */
+    void writeMetrics(OutputStream out) throws IOException;
+
+    /** How a reload ended. */
+    sealed interface Reload {
+        /** The new config is in use with {@code routes} routes. */
+        record Done(int routes) implements Reload {}
+
+        /** The file is invalid; the running config stays. {@code problem} is the first one, with file:line:column. */
+        record Refused(String problem) implements Reload {}
+
+        /** There is nothing to reload, e.g. the config was not read from a file. */
+        record Unavailable(String why) implements Reload {}
+    }
+}
