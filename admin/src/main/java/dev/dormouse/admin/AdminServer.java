@@ -67,7 +67,11 @@ public final class AdminServer implements AutoCloseable {
             int eventQueue) {
         public Deps {
             Objects.requireNonNull(listen, "listen");
-            if (listen.isBlank() || listen.lastIndexOf(':') < 0) throw new IllegalArgumentException("listen must be [host]:port, got '" + listen + "'");
+            try {
+                ListenAddress.parse(listen);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("listen " + e.getMessage(), e);
+            }
             Objects.requireNonNull(version, "version");
             Objects.requireNonNull(token, "token");
             Objects.requireNonNull(backend, "backend");
@@ -135,12 +139,7 @@ public final class AdminServer implements AutoCloseable {
     public synchronized void start() {
         if (server != null) throw new AdminException("admin api already started");
         String listen = deps.listen();
-        ListenAddress at;
-        try {
-            at = ListenAddress.parse(listen);
-        } catch (IllegalArgumentException e) {
-            throw new AdminException("admin api: listen: " + e.getMessage(), e);
-        }
+        ListenAddress at = ListenAddress.parse(listen); // checked by Deps
         String host = at.bindAddress().getHostString();
         int p = at.port();
         if (!loopback(host)) {
