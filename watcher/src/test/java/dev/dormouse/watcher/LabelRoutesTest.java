@@ -113,6 +113,18 @@ class LabelRoutesTest {
     }
 
     @Test
+    void anyKindWithLabelsDeclaresRoutesOfItsOwnContainers() {
+        ProviderConfig edge = new Labelled("podman", "edge");
+        LabelRoutes.Result r = LabelRoutes.build(List.of(
+                container("web", ContainerStatus.STOPPED, "", "dormouse.enable", "true", "dormouse.hosts", "web.t", "dormouse.port", "80"),
+                container("bad", ContainerStatus.STOPPED, "", "dormouse.enable", "true", "dormouse.hosts", "bad.t")),
+                edge, CFG.defaultIdle(), CFG.defaultHealthcheck());
+        assertEquals(new ContainerRef("podman", "edge", "web"), r.routes().get(0).route().container().orElseThrow());
+        assertEquals("podman:edge", r.routes().get(0).provider());
+        assertEquals(List.of("podman edge: container 'bad' skipped: label dormouse.port: required"), r.problems());
+    }
+
+    @Test
     void theContainersCreationTimeGoesWithItsRoute() {
         java.time.Instant created = java.time.Instant.parse("2026-11-30T10:00:00Z");
         ContainerState c = container("app", ContainerStatus.RUNNING, "", "dormouse.enable", "true", "dormouse.hosts", "a.t", "dormouse.port", "80");
