@@ -175,6 +175,7 @@ public final class ConfigSection {
         return v;
     }
 
+    /** {@code true} or {@code false}; {@code def} when not written. */
     public boolean bool(String key, boolean def) {
         KeyTracker.Located l = keys.get(key);
         if (isNull(l)) return def;
@@ -183,6 +184,7 @@ public final class ConfigSection {
         return def;
     }
 
+    /** A whole number that fits an {@code int}; {@code def} when not written. */
     public int integer(String key, int def) {
         KeyTracker.Located l = keys.get(key);
         if (l == null) return def;
@@ -249,6 +251,7 @@ public final class ConfigSection {
         return requiredString(key).map(keys.reading::resolve);
     }
 
+    /** A list of strings; an item that is not one is reported and left out; none when not written. */
     public List<String> stringList(String key) {
         KeyTracker.Located l = keys.get(key);
         if (isNull(l)) return List.of();
@@ -265,6 +268,7 @@ public final class ConfigSection {
         return out;
     }
 
+    /** A mapping of names to strings (numbers as written); an entry that is not one is reported and left out. */
     public Map<String, String> stringMap(String key) {
         KeyTracker.Located l = keys.get(key);
         if (isNull(l)) return Map.of();
