@@ -149,9 +149,10 @@ class RuntimeManagerIT extends EngineTest {
         String c = ServeIT.name("stubborn");
         // PID 1 without a handler ignores SIGTERM: the stop takes its whole stop_timeout, then the engine kills it.
         TestDocker.run(c, "--network", "host", TestDocker.IMAGE, "sleep", "100000");
-        dev.dormouse.core.ProviderConfig pc = dev.dormouse.core.ConfigLoader.parse(new java.io.StringReader("providers:\n  docker: [{name: local}]\n"),
-                "t.yml", dir, dir.resolve("t.yml")).providers().get(0);
-        try (dev.dormouse.core.spi.Provider docker = Daemon.factories().get("docker").create(pc)) {
+        dev.dormouse.core.ProviderKinds kinds = dev.dormouse.core.ProviderKinds.installed();
+        dev.dormouse.core.spi.ProviderConfig pc = dev.dormouse.core.ConfigLoader.parse(new java.io.StringReader("providers:\n  docker: [{name: local}]\n"),
+                "t.yml", dir, dir.resolve("t.yml"), kinds).providers().get(0);
+        try (dev.dormouse.core.spi.Provider docker = kinds.factory("docker").orElseThrow().create(pc)) {
             dev.dormouse.rtmanager.RuntimeStore store = dev.dormouse.rtmanager.RuntimeStore.open(dir.resolve("data"));
             java.util.Map<String, dev.dormouse.core.spi.Provider> providers = java.util.Map.of("docker:local", docker);
             List<dev.dormouse.rtmanager.RuntimeSpec> specs = List.of(new dev.dormouse.rtmanager.RuntimeSpec("stubborn", "docker:local", c, "SIGTERM",

@@ -88,7 +88,7 @@ public final class IdleWatchers implements AutoCloseable {
                 next.put(r.name(), old);
                 continue;
             }
-            String key = r.container().get().kind() + ":" + r.container().get().provider();
+            String key = r.container().get().providerKey();
             Optional<Provider> p = Optional.ofNullable(deps.providers().get(key));
             String err = "provider '" + key + "' of route '" + r.name() + "' is not available";
             next.put(r.name(), new RouteWatcher(r, p, err, deps.lifecycle(), deps.probe(), timers, deps.clock(),

@@ -212,7 +212,7 @@ final class RouteWatcher implements IdleWatcher {
     }
 
     String providerKey() {
-        return config.container().orElseThrow().kind() + ":" + config.container().orElseThrow().provider();
+        return config.container().orElseThrow().providerKey();
     }
 
     // ---------------------------------------------------------------- idle timer

@@ -1,5 +1,6 @@
 package dev.dormouse.proxy;
 
+import dev.dormouse.core.ListenAddress;
 import io.undertow.server.handlers.GracefulShutdownHandler;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
@@ -41,12 +42,11 @@ public final class HttpProxy implements AutoCloseable {
             LOG.log(Level.INFO, "http listener disabled");
             return;
         }
-        String listen = settings.httpListen();
-        int colon = listen.lastIndexOf(':');
-        String host = colon <= 0 ? "0.0.0.0" : listen.substring(0, colon).replace("[", "").replace("]", "");
-        int p = Integer.parseInt(listen.substring(colon + 1));
+        ListenAddress listen = ListenAddress.parse(settings.httpListen());
+        InetSocketAddress at = listen.bindAddress();
+        String host = at.getHostString();
         int io = settings.ioThreads() > 0 ? settings.ioThreads() : Math.max(1, Runtime.getRuntime().availableProcessors());
-        listener = HttpListener.start(new InetSocketAddress(host, p), io, settings.limits(), graceful, "listen " + listen);
+        listener = HttpListener.start(at, io, settings.limits(), graceful, "listen " + listen);
         port = listener.port();
         LOG.log(Level.INFO, "http proxy listening on {0}:{1,number,#}", host, port);
     }

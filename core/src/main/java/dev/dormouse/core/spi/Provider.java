@@ -12,7 +12,7 @@ public interface Provider extends AutoCloseable {
     /** The configured name. */
     String name();
 
-    /** The provider kind, {@code docker} or {@code proxmox}. */
+    /** The provider kind ({@link ProviderFactory#kind()}), e.g. {@code docker}. */
     String kind();
 
     /**

@@ -14,7 +14,6 @@ import com.github.dockerjava.core.DefaultDockerClientConfig;
 import com.github.dockerjava.core.DockerClientConfig;
 import com.github.dockerjava.core.DockerClientImpl;
 import com.github.dockerjava.zerodep.ZerodepDockerHttpClient;
-import dev.dormouse.core.DockerProviderConfig;
 import dev.dormouse.core.spi.ContainerEvent;
 import dev.dormouse.core.spi.ContainerState;
 import dev.dormouse.core.spi.ContainerStatus;
@@ -73,7 +72,7 @@ final class DockerProvider implements Provider {
 
     @Override
     public String kind() {
-        return "docker";
+        return DockerProviderFactory.KIND;
     }
 
     @Override

@@ -1,7 +1,7 @@
 package dev.dormouse.provider.proxmox;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.dormouse.core.ProxmoxProviderConfig;
+
 import dev.dormouse.core.spi.ContainerEvent;
 import dev.dormouse.core.spi.ContainerHealth;
 import dev.dormouse.core.spi.ContainerState;
@@ -67,7 +67,7 @@ final class ProxmoxProvider implements Provider {
 
     @Override
     public String kind() {
-        return "proxmox";
+        return ProxmoxProviderFactory.KIND;
     }
 
     /** {@code lxc} or {@code qemu}, asked of PVE once; empty when the guest does not exist. */

@@ -3,7 +3,7 @@ package dev.dormouse.provider.proxmox;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.dormouse.core.DormouseException;
-import dev.dormouse.core.ProxmoxProviderConfig;
+
 import dev.dormouse.core.spi.ProviderException;
 import dev.dormouse.core.spi.ProviderException.Reason;
 import java.io.IOException;
