@@ -165,9 +165,9 @@ final class RouteWatcher implements IdleWatcher {
     /** Finds the container's address for a target that names no host; false while it has none. */
     private boolean resolveTarget(Provider p) {
         if (!config.targetFromContainer()) return true;
-        Optional<String> address;
+        Optional<java.net.InetSocketAddress> address;
         try {
-            address = p.address(container);
+            address = p.address(container, "udp".equals(config.target().getScheme()) ? "udp" : "tcp", config.targetPort());
         } catch (DormouseException e) {
             addressProblem = e.getMessage();
             return false;
@@ -176,7 +176,7 @@ final class RouteWatcher implements IdleWatcher {
             addressProblem = "container " + container + " has no address yet";
             return false;
         }
-        java.net.URI t = config.targetAt(address.get());
+        java.net.URI t = config.targetAt(address.get().getHostString(), address.get().getPort());
         if (!t.equals(target)) {
             LOG.log(Level.INFO, "route {0}: container {1} is at {2}", route(), container, t);
             target = t;
