@@ -26,8 +26,10 @@ import java.util.function.Consumer;
  * <p>{@link #perform} takes the runtime's lease and, in the same transaction, writes the action's
  * operation-log row with outcome {@code pending}, so the action is on record before the provider is
  * called; then it calls the provider, completes that row in place, updates the record and releases the
- * lease (the last three in one transaction). The lease is a row in {@code leases} written in a
- * {@code BEGIN IMMEDIATE} transaction, so it excludes actions of other processes on the same database
+ * lease (the last three in one transaction). For a provider that sleeps by scaling (Swarm services), a
+ * start is logged and done as {@code scale_up} (back to the replica count the last {@code scale_down}
+ * found and the record keeps, else 1) and a stop or kill as {@code scale_down}. The lease is a row in
+ * {@code leases} written in a {@code BEGIN IMMEDIATE} transaction, so it excludes actions of other processes on the same database
  * (the CLI) as well as other threads of this one: each acquisition has its own holder id
  * ({@code pid-random-counter}), so two threads of one process also meet as two holders. No database
  * transaction stays open while the provider works.
@@ -187,18 +189,39 @@ public final class LifecycleService implements AutoCloseable {
 
     private record Attempt(Operation operation, Optional<RuntimeException> error) {}
 
-    private Attempt run(String runtimeId, OpKind kind, OpSource source) {
-        Objects.requireNonNull(kind, "kind");
+    /**
+     * What {@code asked} is for the provider: for one that sleeps by scaling ({@link Provider#scales()}),
+     * a start is a {@code scale_up} and a stop or kill a {@code scale_down}; anything else as asked. The
+     * scale kinds are refused for a provider that does not scale.
+     */
+    static OpKind acted(OpKind asked, Provider p, String runtimeId) {
+        if (p.scales()) {
+            return switch (asked) {
+                case START -> OpKind.SCALE_UP;
+                case STOP, KILL -> OpKind.SCALE_DOWN;
+                default -> asked;
+            };
+        }
+        if (asked == OpKind.SCALE_UP || asked == OpKind.SCALE_DOWN) {
+            throw new RuntimeManagerException(asked.label() + " runtime '" + runtimeId + "': provider " + p.kind() + ":" + p.name()
+                    + " does not scale; its containers start and stop");
+        }
+        return asked;
+    }
+
+    private Attempt run(String runtimeId, OpKind asked, OpSource source) {
+        Objects.requireNonNull(asked, "kind");
         Objects.requireNonNull(source, "source");
-        if (kind == OpKind.RECONCILE_ADOPT || kind == OpKind.RECONCILE_DISPOSE) {
-            throw new IllegalArgumentException(kind.label() + " is the reconciler's, not a container action");
+        if (asked == OpKind.RECONCILE_ADOPT || asked == OpKind.RECONCILE_DISPOSE) {
+            throw new IllegalArgumentException(asked.label() + " is the reconciler's, not a container action");
         }
         RuntimeSpec spec = target(runtimeId);
         Provider p = provider(spec.provider()).orElseThrow(() -> new RuntimeManagerException(
-                kind.label() + " runtime '" + runtimeId + "': provider '" + spec.provider() + "' is not configured"));
+                asked.label() + " runtime '" + runtimeId + "': provider '" + spec.provider() + "' is not configured"));
+        OpKind kind = acted(asked, p, runtimeId);
         RuntimeStatus want = switch (kind) {
-            case START, UNPAUSE -> RuntimeStatus.RUNNING;
-            case STOP, KILL -> RuntimeStatus.STOPPED;
+            case START, UNPAUSE, SCALE_UP -> RuntimeStatus.RUNNING;
+            case STOP, KILL, SCALE_DOWN -> RuntimeStatus.STOPPED;
             case PAUSE -> RuntimeStatus.PAUSED;
             default -> RuntimeStatus.REMOVED;
         };
@@ -260,6 +283,11 @@ public final class LifecycleService implements AutoCloseable {
                     case KILL -> p.kill(spec.container(), spec.stopSignal());
                     case PAUSE -> p.pause(spec.container());
                     case REMOVE -> p.remove(spec.container());
+                    case SCALE_UP -> p.scale(spec.container(), rec.replicas() > 0 ? rec.replicas() : 1, spec.stopTimeout());
+                    case SCALE_DOWN -> {
+                        int before = p.scale(spec.container(), 0, asked == OpKind.KILL ? Duration.ZERO : spec.stopTimeout());
+                        if (before > 0) deps.store().rememberReplicas(runtimeId, before);
+                    }
                     default -> throw new IllegalStateException(kind.label());
                 }
             } catch (RuntimeException e) {
@@ -295,6 +323,8 @@ public final class LifecycleService implements AutoCloseable {
             case PAUSE -> Provider.Action.PAUSE;
             case UNPAUSE -> Provider.Action.UNPAUSE;
             case REMOVE -> Provider.Action.REMOVE;
+            case SCALE_UP -> Provider.Action.START;
+            case SCALE_DOWN -> Provider.Action.STOP;
             default -> throw new IllegalArgumentException(kind.label() + " is not a container action");
         };
     }
