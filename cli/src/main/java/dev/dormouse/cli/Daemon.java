@@ -77,6 +77,8 @@ public final class Daemon implements AutoCloseable {
     private volatile DormouseConfig config;
     private final ProviderKinds kinds;
     private final Map<String, Provider> providers = new LinkedHashMap<>();
+    /** The configs the running providers were made from (provider changes take effect at the next start). */
+    private volatile List<ProviderConfig> started = List.of();
     private RuntimeStore store;
     private LifecycleService lifecycle;
     /** The runtime manager's workers, started in this order and closed in reverse. */
@@ -143,6 +145,7 @@ public final class Daemon implements AutoCloseable {
                 providers.put(p.key(), kinds.factory(p.kind()).orElseThrow(() -> new DormouseException(
                         "start provider " + p.key() + ": this build of dormouse has no " + p.kind() + " provider")).create(p));
             }
+            started = List.copyOf(config.providers());
             for (ProviderConfig d : labelProviders(config)) listLabelled(d);
             RouteSet.Result merged = merge(config);
             routes = merged.accepted();
@@ -416,8 +419,11 @@ public final class Daemon implements AutoCloseable {
     private RouteSet.Result merge(DormouseConfig c) {
         List<RouteSet.Label> found = new ArrayList<>();
         Map<String, String> problems = new LinkedHashMap<>();
-        for (ProviderConfig d : labelProviders(c)) {
-            LabelRoutes.Result r = LabelRoutes.build(labelled.getOrDefault(d.key(), List.of()), d, c.defaultIdle(), c.defaultHealthcheck());
+        List<ProviderConfig> labelling = labelProviders(c);
+        for (ProviderConfig d : labelling) {
+            // The first provider with labels names routes after their containers; the others add -<provider>.
+            LabelRoutes.Result r = LabelRoutes.build(labelled.getOrDefault(d.key(), List.of()), d, d == labelling.get(0), c.defaultIdle(),
+                    c.defaultHealthcheck());
             r.problems().forEach(p -> problems.put(p, "labels: " + p));
             found.addAll(r.routes());
         }
@@ -518,6 +524,19 @@ public final class Daemon implements AutoCloseable {
     public Map<String, ProviderStatus> providerStatus() {
         Map<String, ProviderStatus> out = new LinkedHashMap<>();
         providers.forEach((k, p) -> out.put(k, p.status()));
+        return out;
+    }
+
+    /** The running providers, in config order: each one's config and connection state, and how many routes in use it serves. */
+    public List<AdminBackend.Provider> providerViews() {
+        List<AdminBackend.Provider> out = new ArrayList<>();
+        List<RouteConfig> rs = routes;
+        for (ProviderConfig c : started) {
+            Provider p = providers.get(c.key());
+            if (p == null) continue;
+            int n = (int) rs.stream().filter(r -> r.container().map(x -> x.providerKey().equals(c.key())).orElse(false)).count();
+            out.add(new AdminBackend.Provider(c.key(), c.kind(), c.name(), c.endpoint(), n, p.status()));
+        }
         return out;
     }
 

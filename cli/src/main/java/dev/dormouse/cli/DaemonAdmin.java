@@ -31,6 +31,11 @@ final class DaemonAdmin implements AdminBackend {
     }
 
     @Override
+    public List<AdminBackend.Provider> providers() {
+        return daemon.providerViews();
+    }
+
+    @Override
     public Optional<IdleWatcher> watcher(String route) {
         return daemon.watchers().get(route);
     }

@@ -32,6 +32,7 @@ public final class FakeBackend implements AdminBackend {
     public final Map<String, IdleWatcher> watchers = new ConcurrentHashMap<>();
     public final Map<String, HealthMonitor.Snapshot> health = new ConcurrentHashMap<>();
     public volatile List<RuntimeRecord> runtimes = List.of();
+    public volatile List<AdminBackend.Provider> providers = List.of();
     /** The operation log, newest first. */
     public volatile List<Operation> operations = List.of();
     /** The health events, newest first. */
@@ -97,6 +98,12 @@ public final class FakeBackend implements AdminBackend {
     @Override
     public Optional<HealthMonitor.Snapshot> health(String route) {
         return Optional.ofNullable(health.get(route));
+    }
+
+    @Override
+    public List<AdminBackend.Provider> providers() {
+        asked.add("providers");
+        return providers;
     }
 
     @Override
