@@ -34,8 +34,6 @@ import java.util.function.Supplier;
 /** A Docker (or Podman) engine reached over its Unix socket or TCP, with TLS. Containers are named by name or id. */
 final class DockerProvider implements Provider {
     private static final System.Logger LOG = System.getLogger("dev.dormouse.provider.docker");
-    private static final String[] FOLLOWED = {"create", "start", "restart", "stop", "die", "kill", "oom", "pause", "unpause",
-        "destroy", "rename", "health_status"};
     /** The action client's bound on one engine request; stops may legitimately take their stop_timeout. */
     static final Duration REQUEST_TIMEOUT = Engines.REQUEST_TIMEOUT;
 
@@ -54,7 +52,9 @@ final class DockerProvider implements Provider {
         this.ops = clients.ops();
         this.engineHost = Engines.engineHost(config.host());
         this.events = new EventStream(new EventStream.Deps("docker " + config.name(), config.name(), config.host(), clients.events(),
-                c -> c.eventsCmd().withEventTypeFilter(EventType.CONTAINER).withEventFilter(FOLLOWED), this::translate, status));
+                // Container events of every action, filtered here (DockerStates.action): Podman answers an event filter that
+                // names an action it does not know (health_status) with an empty stream.
+                c -> c.eventsCmd().withEventTypeFilter(EventType.CONTAINER), this::translate, status, clients.tls()));
     }
 
     @Override
@@ -215,7 +215,7 @@ final class DockerProvider implements Provider {
     }
 
     ProviderException failure(String action, String container, RuntimeException e) {
-        return Engines.failure(prefix(action, container), config.host(), e);
+        return Engines.failure(prefix(action, container), config.host(), e, clients.tls());
     }
 
     /** Docker's errors arrive as {@code Status 409: {"message":"..."}}; keep just the message. */

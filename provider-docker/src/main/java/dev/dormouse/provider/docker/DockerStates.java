@@ -154,7 +154,10 @@ final class DockerStates {
                 c.getImage() == null ? "" : c.getImage(), 0, 0, Optional.empty(), created(c.getCreated()), c.getLabels() == null ? Map.of() : c.getLabels(), address);
     }
 
-    /** Maps a Docker event action; {@code health_status: healthy} and {@code exec_*} carry a suffix. Null when not followed. */
+    /**
+     * Maps a Docker (or Podman) event action; {@code health_status: healthy} and {@code exec_*} carry a
+     * suffix. Null when not followed ({@code exec_*}, {@code attach}, Podman's {@code init} and {@code cleanup}).
+     */
     static ContainerEvent.Action action(String dockerAction) {
         if (dockerAction == null) return null;
         if (dockerAction.startsWith("health_status")) return ContainerEvent.Action.HEALTH_STATUS;
@@ -168,7 +171,7 @@ final class DockerStates {
             case "oom" -> ContainerEvent.Action.OOM;
             case "pause" -> ContainerEvent.Action.PAUSE;
             case "unpause" -> ContainerEvent.Action.UNPAUSE;
-            case "destroy" -> ContainerEvent.Action.DESTROY;
+            case "destroy", "remove" -> ContainerEvent.Action.DESTROY; // Podman says remove
             case "rename" -> ContainerEvent.Action.RENAME;
             default -> null;
         };

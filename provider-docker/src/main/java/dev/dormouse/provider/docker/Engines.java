@@ -110,7 +110,7 @@ final class Engines {
      * docker-java has no command for or whose answers must be kept whole ({@code http}), and the event
      * stream (never times out).
      */
-    record Clients(DockerClient ops, DockerHttpClient http, DockerClient events) implements AutoCloseable {
+    record Clients(DockerClient ops, DockerHttpClient http, DockerClient events, Optional<SSLContext> tls) implements AutoCloseable {
         @Override
         public void close() {
             try {
@@ -146,7 +146,7 @@ final class Engines {
             events.sslConfig(() -> ctx);
         }
         DockerHttpClient http = ops.build();
-        return new Clients(DockerClientImpl.getInstance(cc, http), http, DockerClientImpl.getInstance(cc, events.build()));
+        return new Clients(DockerClientImpl.getInstance(cc, http), http, DockerClientImpl.getInstance(cc, events.build()), ssl);
     }
 
     /**
@@ -155,6 +155,47 @@ final class Engines {
      * accept, or an engine certificate the CA file does not vouch for).
      */
     static ProviderException failure(String prefix, String host, RuntimeException e) {
+        return failure(prefix, host, e, Optional.empty());
+    }
+
+    /**
+     * Like {@link #failure(String, String, RuntimeException)}; with the provider's TLS context, a connection
+     * that broke without a TLS error is looked into: with TLS 1.3 an engine that refuses the client
+     * certificate says so only after the client's side of the handshake is done, so the request meets a
+     * closed connection and the engine's alert is never read. One probe connection (2 s bounds) reads it.
+     */
+    static ProviderException failure(String prefix, String host, RuntimeException e, Optional<SSLContext> tls) {
+        ProviderException p = classify(prefix, host, e);
+        if (p.reason() != Reason.UNAVAILABLE || tls.isEmpty() || !host.startsWith("tcp://")) return p;
+        Optional<String> alert = tlsAlert(host, tls.get());
+        if (alert.isEmpty()) return p;
+        return new ProviderException(Reason.UNAUTHORIZED, prefix + "TLS handshake with " + host + " failed: " + alert.get()
+                + " (check tls.ca_file, cert_file and key_file against the engine's --tlscacert)", e);
+    }
+
+    /** The TLS error a fresh connection to the engine meets, if any: its handshake, then a request and the first byte of the answer. */
+    static Optional<String> tlsAlert(String host, SSLContext ctx) {
+        URI u = URI.create(host);
+        try (javax.net.ssl.SSLSocket s = (javax.net.ssl.SSLSocket) ctx.getSocketFactory().createSocket()) {
+            s.connect(new java.net.InetSocketAddress(u.getHost(), u.getPort()), 2000);
+            s.setSoTimeout(2000);
+            javax.net.ssl.SSLParameters params = s.getSSLParameters();
+            params.setEndpointIdentificationAlgorithm("HTTPS");
+            s.setSSLParameters(params);
+            s.startHandshake();
+            s.getOutputStream().write(("GET /_ping HTTP/1.1\r\nHost: " + u.getHost() + "\r\nConnection: close\r\n\r\n")
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            s.getOutputStream().flush();
+            s.getInputStream().read();
+            return Optional.empty();
+        } catch (SSLException x) {
+            return Optional.of(x.getMessage() == null ? x.getClass().getSimpleName() : x.getMessage());
+        } catch (IOException | RuntimeException x) {
+            return Optional.empty();
+        }
+    }
+
+    private static ProviderException classify(String prefix, String host, RuntimeException e) {
         if (e instanceof DockerException d) {
             int status = d.getHttpStatus();
             Reason reason = switch (status) {

@@ -37,9 +37,10 @@ final class EventStream implements AutoCloseable {
      * @param client the client without a response timeout
      * @param command the events request with this kind's filters
      * @param translate an engine event as this kind's event; empty for events it does not follow
+     * @param tls the provider's TLS context, to read a refused handshake's alert ({@link Engines#failure})
      */
     record Deps(String label, String provider, String host, DockerClient client, Function<DockerClient, EventsCmd> command,
-            Function<Event, Optional<ContainerEvent>> translate, ProviderStatus.Tracker status) {
+            Function<Event, Optional<ContainerEvent>> translate, ProviderStatus.Tracker status, Optional<javax.net.ssl.SSLContext> tls) {
         Deps {
             Objects.requireNonNull(label, "label");
             Objects.requireNonNull(provider, "provider");
@@ -48,6 +49,7 @@ final class EventStream implements AutoCloseable {
             Objects.requireNonNull(command, "command");
             Objects.requireNonNull(translate, "translate");
             Objects.requireNonNull(status, "status");
+            Objects.requireNonNull(tls, "tls");
         }
     }
 
@@ -132,7 +134,7 @@ final class EventStream implements AutoCloseable {
                     return;
                 } catch (RuntimeException e) {
                     failures++;
-                    String why = Engines.failure(deps.label() + ": events: ", deps.host(), e).getMessage();
+                    String why = Engines.failure(deps.label() + ": events: ", deps.host(), e, deps.tls()).getMessage();
                     deps.status().failed(why);
                     if (!closed) LOG.log(Level.WARNING, "{0}: event stream failed: {1}", deps.label(), why);
                 } finally {

@@ -66,7 +66,7 @@ final class SwarmProvider implements Provider {
         this.http = clients.http();
         this.engineHost = Engines.engineHost(config.host());
         this.events = new EventStream(new EventStream.Deps(label(), config.name(), config.host(), clients.events(),
-                c -> c.eventsCmd().withEventTypeFilter(EventType.SERVICE, EventType.CONTAINER).withEventFilter(FOLLOWED), this::translate, status));
+                c -> c.eventsCmd().withEventTypeFilter(EventType.SERVICE, EventType.CONTAINER).withEventFilter(FOLLOWED), this::translate, status, clients.tls()));
     }
 
     private String label() {
@@ -97,9 +97,9 @@ final class SwarmProvider implements Provider {
                 return new Answer(r.getStatusCode(), node);
             }
         } catch (IOException e) {
-            throw Engines.failure(prefix(action, service), config.host(), new UncheckedIOException(e));
+            throw Engines.failure(prefix(action, service), config.host(), new UncheckedIOException(e), clients.tls());
         } catch (RuntimeException e) {
-            throw Engines.failure(prefix(action, service), config.host(), e);
+            throw Engines.failure(prefix(action, service), config.host(), e, clients.tls());
         }
     }
 

@@ -46,6 +46,9 @@ class DockerStatesTest {
         assertEquals(Action.HEALTH_STATUS, DockerStates.action("health_status: healthy"));
         assertEquals(Action.START, DockerStates.action("start"));
         assertEquals(Action.DESTROY, DockerStates.action("destroy"));
+        assertEquals(Action.DESTROY, DockerStates.action("remove"), "as Podman says it");
+        assertNull(DockerStates.action("init"), "Podman");
+        assertNull(DockerStates.action("cleanup"), "Podman");
         assertNull(DockerStates.action("exec_start: sh"));
         assertNull(DockerStates.action("attach"));
     }
