@@ -17,7 +17,6 @@ import dev.dormouse.core.spi.ProviderCheck;
 import dev.dormouse.core.spi.ProviderException;
 import dev.dormouse.core.spi.ProviderException.Reason;
 import java.net.InetSocketAddress;
-import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -33,7 +32,6 @@ import java.util.function.Supplier;
 
 /** A Docker (or Podman) engine reached over its Unix socket or TCP, with TLS. Containers are named by name or id. */
 final class DockerProvider implements Provider {
-    private static final System.Logger LOG = System.getLogger("dev.dormouse.provider.docker");
     /** The action client's bound on one engine request; stops may legitimately take their stop_timeout. */
     static final Duration REQUEST_TIMEOUT = Engines.REQUEST_TIMEOUT;
 

@@ -107,6 +107,10 @@ final class SwarmProvider implements Provider {
     private JsonNode ok(String method, String path, Optional<JsonNode> body, String action, String service) {
         Answer a = call(method, path, body, action, service);
         if (a.status() / 100 == 2) return a.body();
+        throw refused(a, action, service);
+    }
+
+    private ProviderException refused(Answer a, String action, String service) {
         String message = a.body().path("message").asText("");
         Reason reason = switch (a.status()) {
             case 404 -> Reason.NOT_FOUND;
@@ -115,7 +119,7 @@ final class SwarmProvider implements Provider {
             case 503 -> Reason.UNAVAILABLE;
             default -> Reason.FAILED;
         };
-        throw new ProviderException(reason, prefix(action, service) + a.status() + ": " + message);
+        return new ProviderException(reason, prefix(action, service) + a.status() + ": " + message);
     }
 
     private static String enc(String s) {
@@ -130,7 +134,7 @@ final class SwarmProvider implements Provider {
     private Optional<JsonNode> service(String service, String action) {
         Answer a = call("GET", "/services/" + enc(service), Optional.empty(), action, service);
         if (a.status() == 404) return Optional.empty();
-        if (a.status() / 100 != 2) return Optional.of(ok("GET", "/services/" + enc(service), Optional.empty(), action, service));
+        if (a.status() / 100 != 2) throw refused(a, action, service);
         return Optional.of(a.body());
     }
 
@@ -178,7 +182,11 @@ final class SwarmProvider implements Provider {
 
     private boolean hostNetwork(JsonNode service, String name) {
         for (String id : SwarmStates.networks(service)) {
-            String n = networkNames.computeIfAbsent(id, k -> ok("GET", "/networks/" + enc(k), Optional.empty(), "reach", name).path("Name").asText(""));
+            String n = networkNames.get(id);
+            if (n == null) {
+                n = ok("GET", "/networks/" + enc(id), Optional.empty(), "reach", name).path("Name").asText("");
+                networkNames.put(id, n);
+            }
             if (n.equals("host")) return true;
         }
         return false;
