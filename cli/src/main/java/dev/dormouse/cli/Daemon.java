@@ -16,6 +16,7 @@ import dev.dormouse.core.ProviderKinds;
 import dev.dormouse.core.LogText;
 import dev.dormouse.core.RouteConfig;
 import dev.dormouse.core.RouteSet;
+import dev.dormouse.core.Scheduler;
 import dev.dormouse.core.spi.Provider;
 import dev.dormouse.core.spi.ProviderConfig;
 import dev.dormouse.health.Checks;
@@ -27,7 +28,6 @@ import dev.dormouse.rtmanager.RuntimeRecord;
 import dev.dormouse.health.Notifications;
 import dev.dormouse.idlewatcher.IdleWatcher;
 import dev.dormouse.idlewatcher.IdleWatchers;
-import dev.dormouse.idlewatcher.Lifecycle;
 import dev.dormouse.idlewatcher.ReadinessProbe;
 import dev.dormouse.core.RuntimeConfig;
 import dev.dormouse.rtmanager.CleanupWorker;
@@ -36,8 +36,6 @@ import dev.dormouse.rtmanager.HistoryPruner;
 import dev.dormouse.rtmanager.InspectWorker;
 import dev.dormouse.rtmanager.LifecycleService;
 import dev.dormouse.rtmanager.Reconciler;
-import dev.dormouse.rtmanager.OpKind;
-import dev.dormouse.rtmanager.RuntimeConflictException;
 import dev.dormouse.rtmanager.RuntimeSpec;
 import dev.dormouse.rtmanager.RuntimeStore;
 import dev.dormouse.idlewatcher.RouteIncident;
@@ -158,7 +156,8 @@ public final class Daemon implements AutoCloseable {
             Notifications notifications = new Notifications(config.notifications());
             monitors.subscribe(notifications);
             monitors.subscribe(this::recordProbe);
-            watchers = new IdleWatchers(new IdleWatchers.Deps(routes, providers, recorded(lifecycle), ReadinessProbe.sockets(), Clock.systemUTC()));
+            watchers = new IdleWatchers(new IdleWatchers.Deps(routes, providers, lifecycle::act, ReadinessProbe.sockets(), Clock.systemUTC(),
+                    Scheduler.system()));
             watchers.subscribe(i -> incident(i, notifications));
             metrics.track(watchers.all());
             watchers.start();
@@ -196,39 +195,6 @@ public final class Daemon implements AutoCloseable {
                     r.idle().stopTimeout(), r.retention())));
         }
         return out;
-    }
-
-    /** How long an action waits for another action on the same runtime (a reconcile, a cleanup) to finish. */
-    static final Duration CONFLICT_PATIENCE = Duration.ofSeconds(3);
-
-    /**
-     * The idle watchers decide; the runtime manager acts and records every action. An action that finds
-     * the runtime's lease held (each attempt is logged as {@code conflict}) is tried again with a growing
-     * pause for up to {@link #CONFLICT_PATIENCE}: a wake should not fail because the reconciler was
-     * looking at the container at that moment.
-     */
-    private static Lifecycle recorded(LifecycleService lifecycle) {
-        return (route, provider, container, op, idle, source) -> {
-            OpKind kind = switch (op) {
-                case START -> OpKind.START;
-                case UNPAUSE -> OpKind.UNPAUSE;
-                case STOP -> OpKind.STOP;
-                case PAUSE -> OpKind.PAUSE;
-                case KILL -> OpKind.KILL;
-            };
-            long deadline = System.nanoTime() + CONFLICT_PATIENCE.toNanos();
-            long pause = 20_000_000L;
-            while (true) {
-                try {
-                    lifecycle.perform(route, kind, source);
-                    return;
-                } catch (RuntimeConflictException e) {
-                    if (System.nanoTime() + pause > deadline || Thread.currentThread().isInterrupted()) throw e;
-                    java.util.concurrent.locks.LockSupport.parkNanos(pause);
-                    pause = Math.min(pause * 2, 500_000_000L);
-                }
-            }
-        };
     }
 
     /**
