@@ -1,71 +1,83 @@
 package dev.dormouse.rtmanager;
 
+import dev.dormouse.core.Scheduler;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.Objects;
 
 /**
- * The loop of a periodic worker: on a named virtual thread, wait {@code interval}, run the tick, repeat
- * (or, with {@code passAtStart}, run the tick first).
- * A tick that throws is logged with the worker's name and the loop goes on. {@link #close()} interrupts
- * the wait and returns once the thread has ended or {@link #CLOSE_BOUND} has passed.
+ * The loop of a periodic worker: with {@code passAtStart} a pass as soon as it starts, then one every
+ * {@code interval} on the scheduler, measured from when each was due. Passes run on a virtual thread named
+ * for the worker, one at a time: the turns that come while a pass runs make one more pass right after it
+ * (never two at once, never a turn lost). A pass that throws
+ * is logged with the worker's name and the next one goes on. {@link #close()} cancels the turns,
+ * interrupts a pass under way and returns once it has ended or {@link #CLOSE_BOUND} has passed.
  */
 final class Ticker implements AutoCloseable {
     static final Duration CLOSE_BOUND = Duration.ofSeconds(5);
 
     private final String name;
+    private final Scheduler scheduler;
     private final Duration interval;
     private final Runnable tick;
     private final System.Logger log;
     private final boolean passAtStart;
-    private Thread thread;
-    private volatile boolean closed;
+    /** Guarded by this object's lock. */
+    private Scheduler.Scheduled turns;
+    private Thread pass;
+    /** A pass runs; {@code again}: a turn came meanwhile, so one more follows it. */
+    private boolean passing;
+    private boolean again;
+    private boolean closed;
 
-    Ticker(String name, Duration interval, Runnable tick, System.Logger log) {
-        this(name, interval, tick, log, false);
-    }
-
-    Ticker(String name, Duration interval, Runnable tick, System.Logger log, boolean passAtStart) {
-        this.passAtStart = passAtStart;
+    Ticker(String name, Scheduler scheduler, Duration interval, Runnable tick, System.Logger log, boolean passAtStart) {
         this.name = Objects.requireNonNull(name, "name");
+        this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
         this.interval = Objects.requireNonNull(interval, "interval");
         this.tick = Objects.requireNonNull(tick, "tick");
         this.log = Objects.requireNonNull(log, "log");
+        this.passAtStart = passAtStart;
     }
 
     synchronized void start() {
         if (closed) throw new IllegalStateException(name + ": closed");
-        if (thread == null) thread = Thread.ofVirtual().name(name).start(this::loop);
+        if (turns != null) return;
+        log.log(Level.DEBUG, "{0}: started, every {1}{2}", name, interval, passAtStart ? ", first pass now" : "");
+        turns = scheduler.repeat(this::turn, interval, interval);
+        if (passAtStart) turn();
     }
 
-    private void loop() {
-        log.log(Level.DEBUG, "{0}: started, every {1}", name, interval);
-        boolean wait = !passAtStart;
-        while (!closed) {
-            if (wait) {
-                try {
-                    Thread.sleep(interval);
-                } catch (InterruptedException e) {
-                    break;
-                }
-            }
-            wait = true;
-            if (closed) break;
+    /** On the scheduler's thread (or the starting one): starts a pass, or asks for one more after the pass under way. */
+    private synchronized void turn() {
+        if (closed) return;
+        if (passing) {
+            again = true;
+            return;
+        }
+        passing = true;
+        pass = Thread.ofVirtual().name(name).start(this::runPasses);
+    }
+
+    private void runPasses() {
+        while (true) {
             try {
                 tick.run();
             } catch (RuntimeException e) {
                 log.log(Level.WARNING, name + ": pass failed, next in " + interval + ": " + e.getMessage(), e);
             }
+            synchronized (this) {
+                if (!again || closed) {
+                    passing = false;
+                    return;
+                }
+                again = false;
+            }
         }
-        log.log(Level.DEBUG, "{0}: stopped", name);
     }
 
-    boolean running() {
-        Thread t;
-        synchronized (this) {
-            t = thread;
-        }
-        return t != null && t.isAlive();
+    /** Whether it was started and not closed. */
+    synchronized boolean running() {
+        return turns != null && !closed;
     }
 
     @Override
@@ -73,7 +85,8 @@ final class Ticker implements AutoCloseable {
         Thread t;
         synchronized (this) {
             closed = true;
-            t = thread;
+            if (turns != null) turns.cancel();
+            t = pass;
         }
         if (t == null || t == Thread.currentThread()) return;
         t.interrupt();
@@ -82,5 +95,6 @@ final class Ticker implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        log.log(Level.DEBUG, "{0}: stopped", name);
     }
 }

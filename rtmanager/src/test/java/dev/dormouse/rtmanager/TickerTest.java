@@ -1,52 +1,100 @@
 package dev.dormouse.rtmanager;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.dormouse.core.testkit.ManualScheduler;
 import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 class TickerTest {
     private static final System.Logger LOG = System.getLogger("dev.dormouse.rtmanager.test");
+    private final ManualScheduler time = new ManualScheduler();
 
     @Test
-    void aFailingPassIsLoggedAndTheLoopGoesOnUntilClosed() {
+    void aPassRunsEveryIntervalAFailingOneIsLoggedAndTheLoopGoesOnUntilClosed() {
         AtomicInteger passes = new AtomicInteger();
-        Ticker t = new Ticker("test-ticker", Duration.ofMillis(5), () -> {
+        Ticker t = new Ticker("test-ticker", time, Duration.ofMinutes(5), () -> {
             if (passes.incrementAndGet() <= 2) throw new RuntimeManagerException("db locked");
-        }, LOG);
+        }, LOG, false);
         t.start();
         t.start();
-        Await.until("passes after two failures", () -> passes.get() >= 5);
-        long began = System.nanoTime();
+        time.advance(Duration.ofMinutes(5).minusMillis(1));
+        assertEquals(0, passes.get(), "without passAtStart the first pass comes an interval after the start");
+        for (int i = 1; i <= 5; i++) {
+            int expected = i;
+            time.advance(i == 1 ? Duration.ofMillis(1) : Duration.ofMinutes(5));
+            Await.until("pass " + i, () -> passes.get() == expected);
+        }
+        assertEquals(1, time.pending(), "one pending turn");
         t.close();
-        assertTrue(Duration.ofNanos(System.nanoTime() - began).compareTo(Ticker.CLOSE_BOUND) < 0, "close is bounded");
-        assertFalse(t.running(), "the loop thread has ended: no pass after close");
-        assertThrows(IllegalStateException.class, t::start);
-    }
-
-    @Test
-    void closeInterruptsTheWait() {
-        Ticker t = new Ticker("test-ticker", Duration.ofHours(1), () -> { }, LOG);
-        t.start();
-        Await.until("started", t::running);
-        long began = System.nanoTime();
-        t.close();
+        assertEquals(0, time.pending(), "closing cancels the next turn");
+        time.advance(Duration.ofHours(1));
+        assertEquals(5, passes.get(), "no pass after close");
         assertFalse(t.running());
-        assertTrue(Duration.ofNanos(System.nanoTime() - began).toMillis() < 1000, "an hour's wait ends at once");
-        new Ticker("never-started", Duration.ofSeconds(1), () -> { }, LOG).close();
+        assertThrows(IllegalStateException.class, t::start);
+        new Ticker("never-started", time, Duration.ofSeconds(1), () -> { }, LOG, false).close();
     }
 
     @Test
     void withPassAtStartTheFirstPassDoesNotWaitAnInterval() {
         AtomicInteger passes = new AtomicInteger();
-        Ticker t = new Ticker("test-ticker", Duration.ofHours(1), passes::incrementAndGet, LOG, true);
+        Ticker t = new Ticker("test-ticker", time, Duration.ofHours(1), passes::incrementAndGet, LOG, true);
         t.start();
-        Await.until("the first pass", () -> passes.get() == 1);
+        Await.until("the first pass, with no time passed", () -> passes.get() == 1);
+        time.advance(Duration.ofHours(1));
+        Await.until("the second, an interval later", () -> passes.get() == 2);
         t.close();
         assertFalse(t.running());
-        assertTrue(passes.get() == 1, "one pass, then the hour's wait, ended by close");
+    }
+
+    @Test
+    void theTurnsThatComeDuringAPassMakeOneMorePassAfterIt() throws Exception {
+        AtomicInteger passes = new AtomicInteger();
+        CountDownLatch inPass = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        Ticker t = new Ticker("test-ticker", time, Duration.ofSeconds(1), () -> {
+            if (passes.incrementAndGet() == 1) {
+                inPass.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }, LOG, true);
+        t.start();
+        assertTrue(inPass.await(10, TimeUnit.SECONDS));
+        time.advance(Duration.ofSeconds(5));
+        assertEquals(1, passes.get(), "five turns came while the first pass ran: none ran alongside it");
+        release.countDown();
+        Await.until("one more pass for the five turns", () -> passes.get() == 2);
+        t.close();
+        assertEquals(2, passes.get());
+    }
+
+    @Test
+    void closeInterruptsAPassUnderWayAndIsBounded() throws Exception {
+        CountDownLatch inPass = new CountDownLatch(1);
+        CountDownLatch interrupted = new CountDownLatch(1);
+        Ticker t = new Ticker("test-ticker", time, Duration.ofSeconds(1), () -> {
+            inPass.countDown();
+            try {
+                new CountDownLatch(1).await(); // a pass that never ends on its own
+            } catch (InterruptedException e) {
+                interrupted.countDown();
+            }
+        }, LOG, true);
+        t.start();
+        assertTrue(inPass.await(10, TimeUnit.SECONDS));
+        long began = System.nanoTime();
+        t.close();
+        assertTrue(interrupted.await(10, TimeUnit.SECONDS), "close interrupts the pass");
+        assertTrue(Duration.ofNanos(System.nanoTime() - began).compareTo(Ticker.CLOSE_BOUND) < 0, "close is bounded");
     }
 }
