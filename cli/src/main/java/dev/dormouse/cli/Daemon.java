@@ -152,8 +152,8 @@ public final class Daemon implements AutoCloseable {
             lifecycle.register(runtimes(routes));
             metrics.follow(lifecycle::subscribe);
             startRuntimeWorkers();
-            monitors = new HealthMonitors(Clock.systemUTC());
-            Notifications notifications = new Notifications(config.notifications());
+            monitors = new HealthMonitors(Clock.systemUTC(), Scheduler.system());
+            Notifications notifications = new Notifications(config.notifications(), Scheduler.system());
             monitors.subscribe(notifications);
             monitors.subscribe(this::recordProbe);
             watchers = new IdleWatchers(new IdleWatchers.Deps(routes, providers, lifecycle::act, ReadinessProbe.sockets(), Clock.systemUTC(),
