@@ -172,7 +172,7 @@ public final class Daemon implements AutoCloseable {
             followLabels();
             startAdmin();
             if (config.source() != null && Files.isRegularFile(config.source())) {
-                fileWatcher = new ConfigFileWatcher(new ConfigFileWatcher.Deps(config.source(), FILE_QUIET, () -> reload("file changed")));
+                fileWatcher = new ConfigFileWatcher(new ConfigFileWatcher.Deps(config.source(), FILE_QUIET, Scheduler.system(), () -> reload("file changed")));
                 fileWatcher.start();
             }
         } catch (IOException e) {
@@ -265,7 +265,7 @@ public final class Daemon implements AutoCloseable {
     private void followLabels() {
         List<ProviderConfig> ds = labelProviders(config);
         if (ds.isEmpty()) return;
-        labelEvents = new EventBatcher(new EventBatcher.Deps("labels", EVENT_BATCH, batch -> {
+        labelEvents = new EventBatcher(new EventBatcher.Deps("labels", EVENT_BATCH, Scheduler.system(), batch -> {
             java.util.Set<String> touched = new java.util.TreeSet<>();
             batch.forEach(e -> touched.add(e.provider()));
             for (ProviderConfig d : labelProviders(config)) {
