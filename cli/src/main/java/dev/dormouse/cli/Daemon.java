@@ -74,6 +74,8 @@ public final class Daemon implements AutoCloseable {
     /** The running config: the one started with, or the last one reloaded successfully. */
     private volatile DormouseConfig config;
     private final ProviderKinds kinds;
+    /** Time for every unit that waits. */
+    private final Scheduler scheduler;
     private final Map<String, Provider> providers = new LinkedHashMap<>();
     private RuntimeStore store;
     private LifecycleService lifecycle;
@@ -113,8 +115,14 @@ public final class Daemon implements AutoCloseable {
 
     /** {@code config} was loaded with {@code kinds}; providers and reloads use them. */
     public Daemon(DormouseConfig config, ProviderKinds kinds) {
+        this(config, kinds, Scheduler.system());
+    }
+
+    /** Every unit that waits (idle timers, health intervals, worker ticks, backoffs, batching) does so on {@code scheduler}. */
+    public Daemon(DormouseConfig config, ProviderKinds kinds, Scheduler scheduler) {
         this.config = config;
         this.kinds = java.util.Objects.requireNonNull(kinds, "kinds");
+        this.scheduler = java.util.Objects.requireNonNull(scheduler, "scheduler");
     }
 
     /** The provider factories on the module path (or class path), by kind. */
@@ -148,16 +156,16 @@ public final class Daemon implements AutoCloseable {
             metrics = new Metrics(new Metrics.Sources(() -> watchers == null ? List.of() : watchers.all(),
                     () -> monitors == null ? List.of() : monitors.all(), this::providerStatus));
             store = RuntimeStore.open(config.server().dataDir());
-            lifecycle = new LifecycleService(new LifecycleService.Deps(store, providers, Clock.systemUTC()));
+            lifecycle = new LifecycleService(new LifecycleService.Deps(store, providers, Clock.systemUTC(), scheduler));
             lifecycle.register(runtimes(routes));
             metrics.follow(lifecycle::subscribe);
             startRuntimeWorkers();
-            monitors = new HealthMonitors(Clock.systemUTC(), Scheduler.system());
-            Notifications notifications = new Notifications(config.notifications(), Scheduler.system());
+            monitors = new HealthMonitors(Clock.systemUTC(), scheduler);
+            Notifications notifications = new Notifications(config.notifications(), scheduler);
             monitors.subscribe(notifications);
             monitors.subscribe(this::recordProbe);
             watchers = new IdleWatchers(new IdleWatchers.Deps(routes, providers, lifecycle::act, ReadinessProbe.sockets(), Clock.systemUTC(),
-                    Scheduler.system()));
+                    scheduler));
             watchers.subscribe(i -> incident(i, notifications));
             metrics.track(watchers.all());
             watchers.start();
@@ -172,7 +180,7 @@ public final class Daemon implements AutoCloseable {
             followLabels();
             startAdmin();
             if (config.source() != null && Files.isRegularFile(config.source())) {
-                fileWatcher = new ConfigFileWatcher(new ConfigFileWatcher.Deps(config.source(), FILE_QUIET, Scheduler.system(), () -> reload("file changed")));
+                fileWatcher = new ConfigFileWatcher(new ConfigFileWatcher.Deps(config.source(), FILE_QUIET, scheduler, () -> reload("file changed")));
                 fileWatcher.start();
             }
         } catch (IOException e) {
@@ -204,16 +212,16 @@ public final class Daemon implements AutoCloseable {
      */
     private void startRuntimeWorkers() {
         RuntimeConfig rc = config.runtime();
-        reconciler = new Reconciler(new Reconciler.Deps(lifecycle, Clock.systemUTC(), rc.reconcileInterval()));
+        reconciler = new Reconciler(new Reconciler.Deps(lifecycle, Clock.systemUTC(), scheduler, rc.reconcileInterval()));
         reconciler.tick();
         EventsListener events = new EventsListener(new EventsListener.Deps(lifecycle, reconciler::tick)).start();
         workers.add(events);
         for (Map.Entry<String, Provider> e : providers.entrySet()) workers.add(e.getValue().subscribe(events.forProvider(e.getKey())));
-        workers.add(new InspectWorker(new InspectWorker.Deps(lifecycle, Clock.systemUTC(), rc.inspectInterval())).start());
+        workers.add(new InspectWorker(new InspectWorker.Deps(lifecycle, Clock.systemUTC(), scheduler, rc.inspectInterval())).start());
         workers.add(reconciler.start());
-        cleanup = new CleanupWorker(new CleanupWorker.Deps(lifecycle, Clock.systemUTC(), rc.cleanupInterval()));
+        cleanup = new CleanupWorker(new CleanupWorker.Deps(lifecycle, Clock.systemUTC(), scheduler, rc.cleanupInterval()));
         workers.add(cleanup.start());
-        workers.add(new HistoryPruner(new HistoryPruner.Deps(store, Clock.systemUTC(), rc.historyRetention())).start());
+        workers.add(new HistoryPruner(new HistoryPruner.Deps(store, Clock.systemUTC(), scheduler, rc.historyRetention())).start());
     }
 
     /**
@@ -265,7 +273,7 @@ public final class Daemon implements AutoCloseable {
     private void followLabels() {
         List<ProviderConfig> ds = labelProviders(config);
         if (ds.isEmpty()) return;
-        labelEvents = new EventBatcher(new EventBatcher.Deps("labels", EVENT_BATCH, Scheduler.system(), batch -> {
+        labelEvents = new EventBatcher(new EventBatcher.Deps("labels", EVENT_BATCH, scheduler, batch -> {
             java.util.Set<String> touched = new java.util.TreeSet<>();
             batch.forEach(e -> touched.add(e.provider()));
             for (ProviderConfig d : labelProviders(config)) {
