@@ -43,6 +43,8 @@ public final class EventBatcher implements Consumer<ContainerEvent>, AutoCloseab
     /** The open batch's window is scheduled; it is over. */
     private boolean windowOpen;
     private boolean windowOver;
+    /** A batch is being handed on. */
+    private boolean delivering;
     private boolean closed;
     private final AtomicLong events = new AtomicLong();
     private final AtomicLong batches = new AtomicLong();
@@ -93,6 +95,7 @@ public final class EventBatcher implements Consumer<ContainerEvent>, AutoCloseab
                     pending = new LinkedHashMap<>();
                     windowOpen = false;
                     windowOver = false;
+                    delivering = true;
                 }
             } catch (InterruptedException e) {
                 return;
@@ -102,7 +105,18 @@ public final class EventBatcher implements Consumer<ContainerEvent>, AutoCloseab
                 deps.flush().accept(List.copyOf(batch));
             } catch (RuntimeException e) {
                 LOG.log(Level.WARNING, deps.name() + ": handling " + batch.size() + " events failed; going on", e);
+            } finally {
+                synchronized (lock) {
+                    delivering = false;
+                }
             }
+        }
+    }
+
+    /** Whether nothing waits: no batch collecting events, none being handed on. */
+    public boolean idle() {
+        synchronized (lock) {
+            return pending.isEmpty() && !windowOpen && !delivering;
         }
     }
 
