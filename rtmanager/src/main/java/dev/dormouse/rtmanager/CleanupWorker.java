@@ -1,6 +1,7 @@
 package dev.dormouse.rtmanager;
 
 import dev.dormouse.core.Scheduler;
+import dev.dormouse.core.Ticker;
 import dev.dormouse.core.spi.OpSource;
 import java.lang.System.Logger.Level;
 import java.time.Clock;

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.dormouse.core.spi.OpSource;
+import dev.dormouse.core.Ticker;
 import dev.dormouse.core.testkit.ManualScheduler;
 import java.nio.file.Path;
 import java.sql.Connection;

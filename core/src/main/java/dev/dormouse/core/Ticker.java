@@ -1,20 +1,20 @@
-package dev.dormouse.rtmanager;
+package dev.dormouse.core;
 
-import dev.dormouse.core.Scheduler;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.Objects;
 
 /**
- * The loop of a periodic worker: with {@code passAtStart} a pass as soon as it starts, then one every
+ * The loop of every periodic worker (the runtime manager's, the TLS workers, a polling provider): with {@code passAtStart} a pass as soon as it starts, then one every
  * {@code interval} on the scheduler, measured from when each was due. Passes run on a virtual thread named
  * for the worker, one at a time: the turns that come while a pass runs make one more pass right after it
  * (never two at once, never a turn lost). A pass that throws
  * is logged with the worker's name and the next one goes on. {@link #close()} cancels the turns,
  * interrupts a pass under way and returns once it has ended or {@link #CLOSE_BOUND} has passed.
  */
-final class Ticker implements AutoCloseable {
-    static final Duration CLOSE_BOUND = Duration.ofSeconds(5);
+public final class Ticker implements AutoCloseable {
+    /** How long {@link #close()} waits for a pass under way to end. */
+    public static final Duration CLOSE_BOUND = Duration.ofSeconds(5);
 
     private final String name;
     private final Scheduler scheduler;
@@ -30,7 +30,11 @@ final class Ticker implements AutoCloseable {
     private boolean again;
     private boolean closed;
 
-    Ticker(String name, Scheduler scheduler, Duration interval, Runnable tick, System.Logger log, boolean passAtStart) {
+    /**
+     * @param name the worker's name: its threads' and its log lines'
+     * @param passAtStart whether {@link #start()} runs a pass at once (else the first comes an interval later)
+     */
+    public Ticker(String name, Scheduler scheduler, Duration interval, Runnable tick, System.Logger log, boolean passAtStart) {
         this.name = Objects.requireNonNull(name, "name");
         this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
         this.interval = Objects.requireNonNull(interval, "interval");
@@ -39,7 +43,8 @@ final class Ticker implements AutoCloseable {
         this.passAtStart = passAtStart;
     }
 
-    synchronized void start() {
+    /** Starts the turns (idempotent); refused once closed. */
+    public synchronized void start() {
         if (closed) throw new IllegalStateException(name + ": closed");
         if (turns != null) return;
         log.log(Level.DEBUG, "{0}: started, every {1}{2}", name, interval, passAtStart ? ", first pass now" : "");
@@ -76,7 +81,7 @@ final class Ticker implements AutoCloseable {
     }
 
     /** Whether it was started and not closed. */
-    synchronized boolean running() {
+    public synchronized boolean running() {
         return turns != null && !closed;
     }
 

@@ -1,4 +1,4 @@
-package dev.dormouse.rtmanager;
+package dev.dormouse.core;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -13,14 +13,23 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 class TickerTest {
-    private static final System.Logger LOG = System.getLogger("dev.dormouse.rtmanager.test");
+    private static final System.Logger LOG = System.getLogger("dev.dormouse.core.test");
     private final ManualScheduler time = new ManualScheduler();
+
+    /** Waits for what a pass did on its own thread, with a deadline. */
+    private static void await(String what, java.util.function.BooleanSupplier c) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!c.getAsBoolean()) {
+            if (System.nanoTime() > deadline) org.junit.jupiter.api.Assertions.fail("timed out waiting for " + what);
+            java.util.concurrent.locks.LockSupport.parkNanos(1_000_000L);
+        }
+    }
 
     @Test
     void aPassRunsEveryIntervalAFailingOneIsLoggedAndTheLoopGoesOnUntilClosed() {
         AtomicInteger passes = new AtomicInteger();
         Ticker t = new Ticker("test-ticker", time, Duration.ofMinutes(5), () -> {
-            if (passes.incrementAndGet() <= 2) throw new RuntimeManagerException("db locked");
+            if (passes.incrementAndGet() <= 2) throw new IllegalStateException("db locked");
         }, LOG, false);
         t.start();
         t.start();
@@ -29,7 +38,7 @@ class TickerTest {
         for (int i = 1; i <= 5; i++) {
             int expected = i;
             time.advance(i == 1 ? Duration.ofMillis(1) : Duration.ofMinutes(5));
-            Await.until("pass " + i, () -> passes.get() == expected);
+            await("pass " + i, () -> passes.get() == expected);
         }
         assertEquals(1, time.pending(), "one pending turn");
         t.close();
@@ -46,9 +55,9 @@ class TickerTest {
         AtomicInteger passes = new AtomicInteger();
         Ticker t = new Ticker("test-ticker", time, Duration.ofHours(1), passes::incrementAndGet, LOG, true);
         t.start();
-        Await.until("the first pass, with no time passed", () -> passes.get() == 1);
+        await("the first pass, with no time passed", () -> passes.get() == 1);
         time.advance(Duration.ofHours(1));
-        Await.until("the second, an interval later", () -> passes.get() == 2);
+        await("the second, an interval later", () -> passes.get() == 2);
         t.close();
         assertFalse(t.running());
     }
@@ -73,7 +82,7 @@ class TickerTest {
         time.advance(Duration.ofSeconds(5));
         assertEquals(1, passes.get(), "five turns came while the first pass ran: none ran alongside it");
         release.countDown();
-        Await.until("one more pass for the five turns", () -> passes.get() == 2);
+        await("one more pass for the five turns", () -> passes.get() == 2);
         t.close();
         assertEquals(2, passes.get());
     }
