@@ -7,6 +7,8 @@ module dev.dormouse.proxy {
     // The admin API's backend speaks in runtime-manager records and health snapshots.
     requires transitive dev.dormouse.health;
     requires transitive dev.dormouse.rtmanager;
+    // The HTTPS listener takes the tls module's certificate store and challenge table.
+    requires transitive dev.dormouse.tls;
     requires com.fasterxml.jackson.databind;
     requires undertow.core;
     requires xnio.api;
