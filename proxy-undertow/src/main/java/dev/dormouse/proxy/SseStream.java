@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.xnio.IoUtils;
@@ -109,7 +110,12 @@ final class SseStream<T> {
             exchange.getIoThread().execute(() -> IoUtils.safeClose(exchange.getConnection()));
             return;
         }
-        exchange.getIoThread().execute(this::flush);
+        try {
+            exchange.getIoThread().execute(this::flush);
+        } catch (RejectedExecutionException e) {
+            // The listener is shutting down: the stream ends with it, and the publisher is not troubled.
+            close();
+        }
     }
 
     private void beat() {
