@@ -1,5 +1,6 @@
 /** The dormouse command line; {@code serve} is the composition root. */
 module dev.dormouse.cli {
+    requires dev.dormouse.admin;
     requires dev.dormouse.core;
     requires dev.dormouse.health;
     requires dev.dormouse.idlewatcher;

@@ -1,16 +1,14 @@
 /**
  * The Undertow HTTP reverse proxy (host routing, upstream pools, loading page, held requests, wake events
- * over SSE), the TCP/UDP stream proxy, and the admin API server.
+ * over SSE) and the TCP/UDP stream proxy. {@link dev.dormouse.proxy.SseStream} also serves the admin API's event
+ * stream (module dev.dormouse.admin).
  */
 module dev.dormouse.proxy {
     requires transitive dev.dormouse.idlewatcher;
-    // The admin API's backend speaks in runtime-manager records and health snapshots.
-    requires transitive dev.dormouse.health;
-    requires transitive dev.dormouse.rtmanager;
+    // SseStream's API takes Undertow's exchange (the admin API's event stream uses it).
+    requires transitive undertow.core;
     // The HTTPS listener takes the tls module's certificate store and challenge table.
     requires transitive dev.dormouse.tls;
-    requires com.fasterxml.jackson.databind;
-    requires undertow.core;
     requires xnio.api;
     // Undertow and XNIO are automatic modules; these explicit modules are what they load at run time.
     requires org.jboss.threads;

@@ -4,7 +4,7 @@ import dev.dormouse.core.RouteConfig;
 import dev.dormouse.core.RouteSet;
 import dev.dormouse.health.HealthMonitor;
 import dev.dormouse.idlewatcher.IdleWatcher;
-import dev.dormouse.proxy.AdminBackend;
+import dev.dormouse.admin.AdminBackend;
 import dev.dormouse.rtmanager.HealthEvent;
 import dev.dormouse.rtmanager.Operation;
 import dev.dormouse.rtmanager.RuntimeRecord;

@@ -5,14 +5,17 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.dormouse.admin.AdminBackend;
+import dev.dormouse.idlewatcher.RouteState;
+import dev.dormouse.rtmanager.Outcome;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** The admin commands against a fake daemon that follows docs/admin-api.md: what a user sees, and exit codes. */
-class AdminCommandsTest extends FakeDaemonTest {
+/** The admin commands against the real admin server over {@link Fixtures#daemon}: what a user sees, and exit codes. */
+class AdminCommandsTest extends DaemonTest {
     static final String TOKEN = "tok-3f9a1c_SECRET-b64url";
 
     @Override
@@ -37,7 +40,6 @@ class AdminCommandsTest extends FakeDaemonTest {
 
     @Test
     void routesPrintsAnAlignedTableWithDashesForEmptyValues() {
-        server.answer("GET /api/v1/routes", 200, Fixtures.ROUTES);
         Result r = run(admin("routes"));
         assertEquals(0, r.code(), r.toString());
         assertEquals("", r.err());
@@ -45,27 +47,23 @@ class AdminCommandsTest extends FakeDaemonTest {
                 "NAME       KIND  STATE    HEALTH   IDLE   HOSTS                                    TARGET                 CONTAINER               LAST ERROR",
                 "whoami     http  napping  napping  15m    whoami.example.com,*.whoami.example.com  http://127.0.0.1:8081  docker:local/whoami     -",
                 "db         http  ready    healthy  30m    db.internal                              http://127.0.0.1:5433  docker:local/postgres   -",
-                "minecraft  tcp   error    -        1h     tcp://:25565                             tcp://127.0.0.1:25566  docker:local/minecraft  container exited with code 1",
+                "minecraft  tcp   error    -        1h     tcp://0.0.0.0:25565                      tcp://127.0.0.1:25566  docker:local/minecraft  container exited with code 1",
                 "static     http  -        healthy  never  static.example.com                       http://127.0.0.1:9000  -                       -",
                 "grab       http  error    -        never  grab.whoami.example.com                  http://:8080           docker:local/grab       "
                         + "host 'grab.whoami.example.com' is covered by route 'whoami' (*.whoami.example.com)"),
                 r.outLines());
-        assertEquals(List.of(new FakeAdminServer.Seen("GET", "/api/v1/routes", "Bearer " + TOKEN)), server.seen());
     }
 
     @Test
     void jsonPrintsTheApiDocumentPretty() throws Exception {
-        server.answer("GET /api/v1/routes", 200, Fixtures.ROUTES);
         Result r = run(admin("routes", "--json"));
         assertEquals(0, r.code(), r.toString());
-        JsonNode printed = Output.MAPPER.readTree(r.out());
-        assertEquals(Output.MAPPER.readTree(Fixtures.ROUTES), printed);
+        assertEquals(api("/api/v1/routes"), Output.MAPPER.readTree(r.out()));
         assertTrue(r.outLines().size() > 10, "pretty-printed over many lines: " + r.out());
     }
 
     @Test
-    void runtimesShowTimesRelativeToNow() {
-        server.answer("GET /api/v1/runtimes", 200, Fixtures.RUNTIMES);
+    void runtimesShowTimesRelativeToNow() throws Exception {
         Result r = run(admin("runtimes"));
         assertEquals(0, r.code(), r.toString());
         assertEquals(List.of(
@@ -73,22 +71,30 @@ class AdminCommandsTest extends FakeDaemonTest {
                 "db       docker:local  postgres   9a8b7c6d5e4f  postgres:16   running  3m ago  3m ago   -",
                 "whoami   docker:local  whoami     4f1c2d3e4f5a  busybox:test  stopped  3h ago  3h ago   7d"),
                 r.outLines());
+        assertEquals(api("/api/v1/runtimes"), Output.MAPPER.readTree(run(admin("runtimes", "--json")).out()));
     }
 
     @Test
     void opsPassesRuntimeAndLimitAndShowsLocalShortTimes() throws Exception {
-        server.answer("GET /api/v1/operations?runtime=whoami&limit=5", 200, Fixtures.OPERATIONS);
-        Result r = run(admin("ops", "--runtime", "whoami", "--limit", "5"));
+        Result r = run(admin("ops", "--limit", "5"));
         assertEquals(0, r.code(), r.toString());
         assertEquals(List.of(
                 "TIME          RUNTIME  OP     SOURCE        OUTCOME  DURATION  CONTAINER     ERROR",
                 "04:05:06      whoami   stop   idle_timeout  success  1.4s      4f1c2d3e4f5a  -",
-                "Dec 01 23:59  db       start  dependency    failure  40ms      9a8b7c6d5e4f  provider_error: 409 conflict: container is paused",
+                "Dec 01 23:59  db       start  dependency    failure  40ms      9a8b7c6d5e4f  conflict: 409 conflict: container is paused",
                 "Nov 28 09:00  whoami   start  wake_request  success  112ms     4f1c2d3e4f5a  -"),
                 r.outLines());
 
+        Result whoami = run(admin("ops", "--runtime", "whoami", "--limit", "1"));
+        assertEquals(List.of(
+                "TIME      RUNTIME  OP    SOURCE        OUTCOME  DURATION  CONTAINER     ERROR",
+                "04:05:06  whoami   stop  idle_timeout  success  1.4s      4f1c2d3e4f5a  -"), whoami.outLines());
+        assertEquals(List.of("operations * 5", "operations whoami 1"), backend.asked);
+
         Result json = run(admin("ops", "--runtime", "whoami", "--limit", "5", "--json"));
-        assertEquals(Output.MAPPER.readTree(Fixtures.OPERATIONS), Output.MAPPER.readTree(json.out()));
+        JsonNode doc = Output.MAPPER.readTree(json.out());
+        assertEquals(api("/api/v1/operations?runtime=whoami&limit=5"), doc);
+        assertEquals(2, doc.get("operations").size(), doc.toString());
     }
 
     @Test
@@ -97,7 +103,7 @@ class AdminCommandsTest extends FakeDaemonTest {
         assertOneLineError(r, 2, "--limit must be between 1 and 1000, got 0 (see 'dormouse ops --help')");
         Result e = run(admin("events", "--limit", "1001"));
         assertOneLineError(e, 2, "--limit must be between 1 and 1000, got 1001 (see 'dormouse events --help')");
-        assertEquals(List.of(), server.seen());
+        assertEquals(List.of(), backend.asked);
     }
 
     @Test
@@ -128,8 +134,8 @@ class AdminCommandsTest extends FakeDaemonTest {
 
     @Test
     void anApiErrorPrintsItsMessageAndExits1() {
-        server.answer("POST /api/v1/routes/nope/sleep", 404, FakeAdminServer.error("route_not_found", "no route named 'nope'"));
         assertOneLineError(run(admin("sleep", "nope")), 1, "no route named 'nope'");
+        assertOneLineError(run(admin("sleep", "static")), 1, "sleep route 'static': it has no container, so it is always proxied");
     }
 
     @Test
@@ -138,22 +144,21 @@ class AdminCommandsTest extends FakeDaemonTest {
         Result r = run(admin("routes"));
         assertOneLineError(r, 4, "the admin token was refused (token file " + tokenFile + ")");
         assertFalse(r.err().contains("an-old-token-value"), r.err());
-        assertEquals("Bearer an-old-token-value", server.seen().get(0).authorization());
     }
 
     @Test
     void aMissingTokenFileExits4WithItsPathAndSendsNothing() {
         Path missing = dir.resolve("nowhere/admin.token");
-        Result r = run("routes", "--admin", server.url(), "--token-file", missing.toString());
+        Result r = run("runtimes", "--admin", url(), "--token-file", missing.toString());
         assertEquals(4, r.code(), r.toString());
         assertTrue(r.err().startsWith("dormouse: no admin token: the token file " + missing + " does not exist"), r.err());
         assertEquals(1, r.err().lines().count());
-        assertEquals(List.of(), server.seen());
+        assertEquals(List.of(), backend.asked);
     }
 
     @Test
     void aDaemonThatIsDownExits3() throws Exception {
-        int port = FakeAdminServer.freePort();
+        int port = deadPort();
         Result r = run("routes", "--admin", "http://127.0.0.1:" + port, "--token-file", tokenFile.toString());
         assertOneLineError(r, 3, "the daemon is not reachable at http://127.0.0.1:" + port
                 + " (connection refused); is `dormouse serve` running?");
@@ -161,28 +166,32 @@ class AdminCommandsTest extends FakeDaemonTest {
 
     @Test
     void reloadShowsTheRouteCountOrTheRefusal() {
-        server.answer("POST /api/v1/reload", 200, "{\"reloaded\":true,\"routes\":4}");
         Result ok = run(admin("reload"));
         assertEquals(0, ok.code(), ok.toString());
         assertEquals("reloaded the config: 4 routes" + System.lineSeparator(), ok.out());
 
-        server.answer("POST /api/v1/reload", 422, FakeAdminServer.error("config_invalid",
-                "/etc/dormouse/dormouse.yml:7:20: routes[0].idlewatcher.stop_method: must be pause, stop or kill, got 'halt'"));
+        backend.reload = new AdminBackend.Reload.Refused(
+                "/etc/dormouse/dormouse.yml:7:20: routes[0].idlewatcher.stop_method: must be pause, stop or kill, got 'halt'");
         assertOneLineError(run(admin("reload")), 1,
                 "/etc/dormouse/dormouse.yml:7:20: routes[0].idlewatcher.stop_method: must be pause, stop or kill, got 'halt'");
+        backend.reload = new AdminBackend.Reload.Unavailable("the config was not read from a file");
+        assertOneLineError(run(admin("reload")), 1, "the config was not read from a file");
+        assertEquals(List.of("reload", "reload", "reload"), backend.asked);
     }
 
     @Test
     void sleepPrintsTheNewState() throws Exception {
-        server.answer("POST /api/v1/routes/whoami/sleep", 200, Fixtures.route("whoami", "napping"));
+        backend.watcherOf("whoami").state = RouteState.READY;
         Result r = run(admin("sleep", "whoami"));
         assertEquals(0, r.code(), r.toString());
         assertEquals("whoami is napping" + System.lineSeparator(), r.out());
+        assertEquals(RouteState.NAPPING, backend.watcherOf("whoami").state);
         Result json = run(admin("sleep", "whoami", "--json"));
-        assertEquals(Output.MAPPER.readTree(Fixtures.route("whoami", "napping")), Output.MAPPER.readTree(json.out()));
+        JsonNode printed = Output.MAPPER.readTree(json.out());
+        assertEquals(api("/api/v1/routes/whoami"), printed);
+        assertEquals("napping", printed.get("state").asText());
 
-        server.answer("POST /api/v1/routes/whoami/sleep", 502, FakeAdminServer.error("sleep_failed",
-                "docker local: stop container 'whoami': 500 server error"));
+        backend.watcherOf("whoami").sleepFailure = new IllegalStateException("docker local: stop container 'whoami': 500 server error");
         assertOneLineError(run(admin("sleep", "whoami")), 1, "docker local: stop container 'whoami': 500 server error");
     }
 
@@ -198,11 +207,10 @@ class AdminCommandsTest extends FakeDaemonTest {
                   admin: ":%d"
                   data_dir: ./state
                 """.formatted(server.port()));
-        server.answer("GET /api/v1/routes", 200, Fixtures.ROUTES);
-        Result r = run("routes", "--config", cfg.toString());
+        Result r = run("runtimes", "--config", cfg.toString());
         assertEquals(0, r.code(), r.toString());
-        assertTrue(r.out().startsWith("NAME "), r.out());
-        assertEquals("Bearer " + TOKEN, server.seen().get(0).authorization());
+        assertTrue(r.out().startsWith("RUNTIME "), r.out());
+        assertEquals(List.of("runtimes"), backend.asked, "the token in the data dir was accepted");
 
         Files.delete(state.resolve("admin.token"));
         Result noToken = run("routes", "-c", cfg.toString());
@@ -232,79 +240,79 @@ class AdminCommandsTest extends FakeDaemonTest {
 
     @Test
     void theEnvironmentVariablesStandInForTheOptions() throws Exception {
-        server.answer("GET /api/v1/runtimes", 200, Fixtures.RUNTIMES);
         Map<String, String> env = Map.of("DORMOUSE_ADMIN", "127.0.0.1:" + server.port(), "DORMOUSE_TOKEN_FILE", tokenFile.toString());
         Result ok = run(env, "runtimes", "--json");
         assertEquals(0, ok.code(), ok.toString());
-        assertEquals(Output.MAPPER.readTree(Fixtures.RUNTIMES), Output.MAPPER.readTree(ok.out()));
+        assertEquals(api("/api/v1/runtimes"), Output.MAPPER.readTree(ok.out()));
 
         Path other = dir.resolve("other.token");
         Files.writeString(other, "other-token");
+        backend.asked.clear();
         Result option = run(env, "runtimes", "--token-file", other.toString());
         assertOneLineError(option, 4, "the admin token was refused (token file " + other + ")");
-        assertEquals("Bearer other-token", server.seen().get(1).authorization(), "the option wins over the variable");
+        assertEquals(List.of(), backend.asked, "the option wins over the variable: its token was sent, and refused");
     }
 
     // ------------------------------------------------------------------ cleanup
 
     @Test
     void cleanupDryRunListsTheCandidatesAndChangesNothing() throws Exception {
-        server.answer("GET /api/v1/cleanup", 200, Fixtures.CANDIDATES);
         Result r = run(admin("cleanup", "--dry-run"));
         assertEquals(0, r.code(), r.toString());
         assertEquals(List.of(
                 "RUNTIME  CONTAINER  ID            IMAGE         STOPPED  RETENTION",
                 "whoami   whoami     4f1c2d3e4f5a  busybox:test  11d ago  7d"), r.outLines());
-        assertEquals(List.of("GET /api/v1/cleanup"), server.lines());
+        assertEquals(List.of("plan"), backend.asked, "only the plan, no cleanup pass");
 
-        server.answer("GET /api/v1/cleanup", 200, "{\"candidates\":[]}");
+        backend.candidates = List.of();
         assertEquals("nothing to remove: no stopped container is past its retention" + System.lineSeparator(),
                 run(admin("cleanup", "--dry-run")).out());
         Result json = run(admin("cleanup", "--dry-run", "--json"));
         assertEquals(Output.MAPPER.readTree("{\"candidates\":[]}"), Output.MAPPER.readTree(json.out()));
+        assertEquals(List.of("plan", "plan", "plan"), backend.asked);
     }
 
     @Test
-    void cleanupRunsAPassAndPrintsItsOperations() throws Exception {
-        server.answer("POST /api/v1/cleanup", 200, Fixtures.CLEANUP_OPS);
+    void cleanupRunsAPassAndPrintsItsOperations() {
         Result r = run(admin("cleanup"));
         assertEquals(0, r.code(), r.toString());
         assertEquals(List.of(
                 "TIME      RUNTIME  OP      SOURCE    OUTCOME  DURATION  CONTAINER     ERROR",
                 "04:09:59  whoami   remove  auto_ttl  success  250ms     4f1c2d3e4f5a  -"), r.outLines());
+        assertEquals(List.of("cleanup"), backend.asked);
 
-        server.answer("POST /api/v1/cleanup", 200, Fixtures.CLEANUP_OPS.replace("\"success\"", "\"failure\""));
+        backend.cleanupOps = List.of(Fixtures.removal(Outcome.FAILURE, "conflict", "409 conflict: container is running"));
         Result failed = run(admin("cleanup"));
         assertOneLineError(failed, 1, "1 of 1 removals did not succeed (see `dormouse ops`)");
-        assertTrue(failed.out().contains("failure"), failed.out());
+        assertTrue(failed.out().contains("failure") && failed.out().contains("conflict: 409 conflict: container is running"), failed.out());
     }
 
     // ------------------------------------------------------------------ events (history)
 
     @Test
     void eventsMergesOperationsAndHealthEventsByTimeOldestFirst() throws Exception {
-        server.answer("GET /api/v1/operations?limit=20", 200, Fixtures.OPERATIONS);
-        server.answer("GET /api/v1/health-events?limit=20", 200, Fixtures.HEALTH_EVENTS);
         Result r = run(admin("events"));
         assertEquals(0, r.code(), r.toString());
         assertEquals(List.of(
                 "TIME          ROUTE   EVENT              DETAIL",
                 "Nov 28 09:00  whoami  start              wake_request success in 112ms",
-                "Dec 01 23:59  db      start              dependency failure in 40ms: provider_error: 409 conflict: container is paused",
-                "00:00:01      db      inspect_unhealthy  restart_count=2 state=restarting health=none container=9a8b7c6d5e4f",
+                "Dec 01 23:59  db      start              dependency failure in 40ms: conflict: 409 conflict: container is paused",
+                "00:00:01      db      inspect_unhealthy  restart_count=2 state=running health=unhealthy container=9a8b7c6d5e4f",
                 "04:05:07      whoami  stop               idle_timeout success in 1.4s",
-                "04:05:07      whoami  container_exited   exit_code=0 container=4f1c2d3e4f5a"), r.outLines());
+                "04:05:07      whoami  container_exited   exit_code=0 oom=false container=4f1c2d3e4f5a"), r.outLines());
+        assertEquals(List.of("operations * 20", "health-events * 20"), backend.asked);
 
-        server.answer("GET /api/v1/operations?runtime=whoami&limit=2", 200, Fixtures.OPERATIONS);
-        server.answer("GET /api/v1/health-events?runtime=whoami&limit=2", 200, Fixtures.HEALTH_EVENTS);
         Result limited = run(admin("events", "--route", "whoami", "--limit", "2"));
-        assertEquals(3, limited.outLines().size(), "header and the last two: " + limited.out());
-        assertTrue(limited.outLines().get(2).contains("container_exited"), limited.out());
+        assertEquals(List.of(
+                "TIME      ROUTE   EVENT             DETAIL",
+                "04:05:07  whoami  stop              idle_timeout success in 1.4s",
+                "04:05:07  whoami  container_exited  exit_code=0 oom=false container=4f1c2d3e4f5a"), limited.outLines(), "the last two");
+        assertEquals(List.of("operations whoami 2", "health-events whoami 2"), backend.asked.subList(2, 4));
 
         Result json = run(admin("events", "--json"));
         JsonNode doc = Output.MAPPER.readTree(json.out());
-        assertEquals(Output.MAPPER.readTree(Fixtures.OPERATIONS).get("operations"), doc.get("operations"));
-        assertEquals(Output.MAPPER.readTree(Fixtures.HEALTH_EVENTS).get("health_events"), doc.get("health_events"));
+        assertEquals(api("/api/v1/operations?limit=20").get("operations"), doc.get("operations"));
+        assertEquals(api("/api/v1/health-events?limit=20").get("health_events"), doc.get("health_events"));
     }
 
     // ------------------------------------------------------------------ completion

@@ -1,10 +1,8 @@
 package dev.dormouse.proxy;
 
-import io.undertow.Undertow;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.handlers.GracefulShutdownHandler;
 import java.lang.System.Logger.Level;
-import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -165,21 +163,5 @@ public final class HttpProxy implements AutoCloseable {
         http = null;
         if (worker != null) HttpListener.stop(worker);
         worker = null;
-    }
-
-    /**
-     * Starts an Undertow server and returns the port it listens on; a failure to bind is a
-     * {@link ProxyException} reading {@code action: address already in use} (or the cause's message).
-     */
-    static int startListening(Undertow u, String action) {
-        try {
-            u.start();
-        } catch (RuntimeException e) {
-            Throwable root = e;
-            while (root.getCause() != null && root.getCause() != root) root = root.getCause();
-            String why = root instanceof BindException ? "address already in use" : root.getMessage();
-            throw new ProxyException(action + ": " + why, e);
-        }
-        return ((InetSocketAddress) u.getListenerInfo().get(0).getAddress()).getPort();
     }
 }

@@ -29,7 +29,7 @@ import org.xnio.channels.StreamSinkChannel;
  *
  * @param <T> what is queued; {@code render} turns it into SSE text on the I/O thread
  */
-final class SseStream<T> {
+public final class SseStream<T> {
     private final HttpServerExchange exchange;
     private final BlockingQueue<T> queue;
     private final Function<T, String> render;
@@ -62,7 +62,7 @@ final class SseStream<T> {
      *
      * @param who names the stream in log lines, e.g. {@code route whoami}
      */
-    static <T> SseStream<T> open(HttpServerExchange ex, T first, int capacity, Function<T, String> render, T heartbeat, Duration every,
+    public static <T> SseStream<T> open(HttpServerExchange ex, T first, int capacity, Function<T, String> render, T heartbeat, Duration every,
             System.Logger log, String who) {
         ex.setStatusCode(200);
         ex.getResponseHeaders().put(Headers.CONTENT_TYPE, "text/event-stream; charset=utf-8");
@@ -84,13 +84,13 @@ final class SseStream<T> {
     }
 
     /** The subscription that feeds this stream; closed with it (at once if the stream already ended). */
-    void feedBy(AutoCloseable sub) {
+    public void feedBy(AutoCloseable sub) {
         subscription = sub;
         if (closed) unsubscribe();
     }
 
     /** Begins sending: the queued items now, a heartbeat every interval, the rest as offered. */
-    void start() {
+    public void start() {
         timer = exchange.getIoThread().executeAfter(this::beat, every.toMillis(), TimeUnit.MILLISECONDS);
         // Dispatched, so the exchange stays open after the handler returns; the stream ends with the connection.
         exchange.dispatch(SameThreadExecutor.INSTANCE, () -> {
@@ -101,7 +101,7 @@ final class SseStream<T> {
     }
 
     /** Queues an item from any thread; never blocks. */
-    void offer(T item) {
+    public void offer(T item) {
         if (closed) return;
         if (!queue.offer(item)) {
             log.log(Level.WARNING, "{0}: event stream client {1} does not keep up ({2} events waiting); closing its stream", who,

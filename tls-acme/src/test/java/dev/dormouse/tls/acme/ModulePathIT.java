@@ -27,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ModulePathIT {
     private static final Pattern BOOT = Pattern.compile(".*/(dormouse-core[^/]*\\.jar|core/target/classes|dormouse-tls-0[^/]*(?<!-tests)\\.jar|tls/target/classes"
-            + "|jackson-(core|databind|annotations|dataformat-yaml)[^/]*\\.jar|snakeyaml[^/]*\\.jar|slf4j-(api|jdk14)[^/]*\\.jar)");
+            + "|jackson-(core|databind|annotations|dataformat-yaml)[^/]*\\.jar|snakeyaml[^/]*\\.jar|re2j[^/]*\\.jar|slf4j-(api|jdk14)[^/]*\\.jar)");
     private static final Pattern ACME = Pattern.compile(".*/(dormouse-tls-acme-[^/]*(?<!-tests)\\.jar|tls-acme/target/classes"
             + "|acme4j-client[^/]*\\.jar|jose4j[^/]*\\.jar|bc(prov|pkix|util)-jdk18on[^/]*\\.jar)");
     @TempDir Path dir;
@@ -48,7 +48,7 @@ class ModulePathIT {
         try (var s = Files.list(acmeDir)) {
             assertEquals(6, s.count(), "tls-acme, acme4j, jose4j and three Bouncy Castle jars from " + cp);
         }
-        assertEquals(9, boot.size(), "core, tls, four jackson jars, snakeyaml, slf4j api and backend: " + boot);
+        assertEquals(10, boot.size(), "core, tls, four jackson jars, snakeyaml, re2j, slf4j api and backend: " + boot);
         bootPath = String.join(File.pathSeparator, boot);
         files = TestCa.create().issue("a.example.com").write(dir, "a");
     }

@@ -1,5 +1,6 @@
-package dev.dormouse.proxy;
+package dev.dormouse.admin;
 
+import dev.dormouse.proxy.SseStream;
 import io.undertow.server.HttpServerExchange;
 import java.time.Duration;
 import java.util.Optional;
@@ -10,7 +11,7 @@ import java.util.function.Function;
  * each event with an {@code id:} increasing per connection, and {@code : keepalive} comments.
  */
 final class AdminEventStream {
-    private static final System.Logger LOG = System.getLogger("dev.dormouse.proxy.admin");
+    private static final System.Logger LOG = System.getLogger("dev.dormouse.admin");
     private static final AdminEvents.Message KEEPALIVE = new AdminEvents.Message("", ":", "keepalive");
 
     private AdminEventStream() {}

@@ -1,4 +1,4 @@
-package dev.dormouse.proxy;
+package dev.dormouse.admin;
 
 import dev.dormouse.core.RouteConfig;
 import dev.dormouse.core.RouteSet;

@@ -1,4 +1,4 @@
-package dev.dormouse.proxy;
+package dev.dormouse.admin;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -33,7 +33,7 @@ public final class AdminToken {
 
     /** A token held in memory only (tests). */
     public static AdminToken of(String value) {
-        if (Objects.requireNonNull(value, "value").isBlank()) throw new ProxyException("admin token: must not be empty");
+        if (Objects.requireNonNull(value, "value").isBlank()) throw new AdminException("admin token: must not be empty");
         return new AdminToken(value.strip(), Path.of("(memory)"));
     }
 
@@ -42,7 +42,7 @@ public final class AdminToken {
      * 32 bytes from {@link SecureRandom}, base64url without padding, in a file created with mode 0600 that
      * appears under its name only once it is complete. A start racing another one reads the winner's token.
      *
-     * @throws ProxyException when the file is empty or cannot be read or written (never naming its content)
+     * @throws AdminException when the file is empty or cannot be read or written (never naming its content)
      */
     public static AdminToken loadOrCreate(Path dataDir) {
         Path file = dataDir.resolve(FILE);
@@ -51,7 +51,7 @@ public final class AdminToken {
         } catch (NoSuchFileException e) {
             // first start: create it below
         } catch (IOException e) {
-            throw new ProxyException("admin token " + file + ": cannot read it: " + e.getMessage(), e);
+            throw new AdminException("admin token " + file + ": cannot read it: " + e.getMessage(), e);
         }
         byte[] raw = new byte[BYTES];
         new SecureRandom().nextBytes(raw);
@@ -73,9 +73,9 @@ public final class AdminToken {
             }
             return new AdminToken(token, file);
         } catch (UnsupportedOperationException e) {
-            throw new ProxyException("admin token " + file + ": the file system does not support POSIX permissions", e);
+            throw new AdminException("admin token " + file + ": the file system does not support POSIX permissions", e);
         } catch (IOException e) {
-            throw new ProxyException("admin token " + file + ": cannot create it: " + e.getMessage(), e);
+            throw new AdminException("admin token " + file + ": cannot create it: " + e.getMessage(), e);
         } finally {
             if (tmp != null) {
                 try {
@@ -90,7 +90,7 @@ public final class AdminToken {
     /** Reads an existing token file (the CLI's admin commands use this too). */
     public static AdminToken read(Path file) throws IOException {
         String s = Files.readString(file, StandardCharsets.UTF_8).strip();
-        if (s.isEmpty()) throw new ProxyException("admin token " + file + ": the file is empty; delete it to have a new token generated");
+        if (s.isEmpty()) throw new AdminException("admin token " + file + ": the file is empty; delete it to have a new token generated");
         return new AdminToken(s, file);
     }
 

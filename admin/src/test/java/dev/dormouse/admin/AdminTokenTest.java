@@ -1,4 +1,4 @@
-package dev.dormouse.proxy;
+package dev.dormouse.admin;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -45,7 +45,7 @@ class AdminTokenTest {
     @Test
     void anEmptyFileIsAClearErrorNeverReplaced() throws Exception {
         Files.writeString(dir.resolve("admin.token"), " \n");
-        ProxyException e = assertThrows(ProxyException.class, () -> AdminToken.loadOrCreate(dir));
+        AdminException e = assertThrows(AdminException.class, () -> AdminToken.loadOrCreate(dir));
         assertTrue(e.getMessage().contains(dir.resolve("admin.token").toString()) && e.getMessage().contains("empty"), e.getMessage());
         assertEquals(" \n", Files.readString(dir.resolve("admin.token")));
     }
@@ -53,7 +53,7 @@ class AdminTokenTest {
     @Test
     void anUnreadableFileIsAClearError() throws Exception {
         Files.createDirectory(dir.resolve("admin.token"));
-        ProxyException e = assertThrows(ProxyException.class, () -> AdminToken.loadOrCreate(dir));
+        AdminException e = assertThrows(AdminException.class, () -> AdminToken.loadOrCreate(dir));
         assertTrue(e.getMessage().startsWith("admin token " + dir.resolve("admin.token") + ": cannot read it"), e.getMessage());
     }
 }

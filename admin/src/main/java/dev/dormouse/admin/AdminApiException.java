@@ -1,7 +1,7 @@
-package dev.dormouse.proxy;
+package dev.dormouse.admin;
 
 /** An admin API request that is answered with an error: its HTTP status and stable code (docs/admin-api.md). */
-final class AdminApiException extends ProxyException {
+final class AdminApiException extends AdminException {
     final int status;
     final String code;
 

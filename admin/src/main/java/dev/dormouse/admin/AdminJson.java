@@ -1,4 +1,4 @@
-package dev.dormouse.proxy;
+package dev.dormouse.admin;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -6,31 +6,33 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dormouse.core.Durations;
+import dev.dormouse.core.Json;
 import dev.dormouse.core.RouteConfig;
 import dev.dormouse.core.RouteSet;
 import dev.dormouse.health.HealthMonitor;
 import dev.dormouse.health.StatusChange;
 import dev.dormouse.idlewatcher.IdleWatcher;
-import dev.dormouse.idlewatcher.WakeEvent;
 import dev.dormouse.rtmanager.HealthEvent;
 import dev.dormouse.rtmanager.Operation;
 import dev.dormouse.rtmanager.RuntimeRecord;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Optional;
 
-/** The admin API's JSON shapes (docs/admin-api.md): snake_case keys, ISO-8601 UTC timestamps, absent values as null. */
+/**
+ * The admin API's JSON shapes (docs/admin-api.md): snake_case keys, ISO-8601 UTC timestamps, absent values as null.
+ * Wake events are the one exception to being written here: {@link dev.dormouse.idlewatcher.WakeEvent#toJson()} writes
+ * them for the loading page and this API alike.
+ */
 final class AdminJson {
     static final ObjectMapper MAPPER = new ObjectMapper();
-    private static final DateTimeFormatter ISO = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
 
     private AdminJson() {}
 
+    /** The project's one timestamp format, which wake events use too. */
     static String time(Instant t) {
-        return ISO.format(t);
+        return Json.timestamp(t);
     }
 
     static ObjectNode object() {
@@ -41,7 +43,7 @@ final class AdminJson {
         try {
             return MAPPER.writeValueAsBytes(n);
         } catch (JsonProcessingException e) {
-            throw new ProxyException("admin api: write JSON: " + e.getMessage(), e);
+            throw new AdminException("admin api: write JSON: " + e.getMessage(), e);
         }
     }
 
@@ -49,7 +51,7 @@ final class AdminJson {
         try {
             return MAPPER.writeValueAsString(n);
         } catch (JsonProcessingException e) {
-            throw new ProxyException("admin api: write JSON: " + e.getMessage(), e);
+            throw new AdminException("admin api: write JSON: " + e.getMessage(), e);
         }
     }
 
@@ -164,16 +166,6 @@ final class AdminJson {
             details = MAPPER.getNodeFactory().textNode(e.details());
         }
         o.set("details", details);
-        return o;
-    }
-
-    static ObjectNode wake(WakeEvent e) {
-        ObjectNode o = object();
-        o.put("route", e.route());
-        o.put("type", e.type().label());
-        o.put("message", e.message());
-        o.put("error", e.error());
-        o.put("timestamp", time(e.timestamp()));
         return o;
     }
 

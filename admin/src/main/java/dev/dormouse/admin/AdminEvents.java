@@ -1,4 +1,4 @@
-package dev.dormouse.proxy;
+package dev.dormouse.admin;
 
 import dev.dormouse.health.StatusChange;
 import dev.dormouse.idlewatcher.IdleWatcher;
@@ -22,7 +22,7 @@ import java.util.function.Consumer;
  * filter matches. Publishing never blocks: subscribers only enqueue.
  */
 public final class AdminEvents implements AutoCloseable {
-    private static final System.Logger LOG = System.getLogger("dev.dormouse.proxy.admin");
+    private static final System.Logger LOG = System.getLogger("dev.dormouse.admin");
 
     /** One SSE message: {@code event} is the {@code event:} field, {@code data} its JSON. */
     record Message(String route, String event, String data) {}
@@ -59,24 +59,27 @@ public final class AdminEvents implements AutoCloseable {
         }
     }
 
+    /** Passes on a wake event as its own JSON ({@link WakeEvent#toJson()}), the same the loading page gets. */
     public void wake(WakeEvent e) {
-        publish(e.route(), "wake", AdminJson.wake(e));
+        if (subscribers.isEmpty()) return;
+        publish(e.route(), "wake", e.toJson());
     }
 
     public void health(StatusChange c) {
-        publish(c.route(), "health", AdminJson.health(c));
+        if (subscribers.isEmpty()) return;
+        publish(c.route(), "health", AdminJson.string(AdminJson.health(c)));
     }
 
     public void runtime(RuntimeEvent e) {
+        if (subscribers.isEmpty()) return;
         switch (e) {
-            case Operation op -> publish(op.runtimeId(), "operation", AdminJson.operation(op));
-            case HealthEvent he -> publish(he.runtimeId(), "health_event", AdminJson.healthEvent(he));
+            case Operation op -> publish(op.runtimeId(), "operation", AdminJson.string(AdminJson.operation(op)));
+            case HealthEvent he -> publish(he.runtimeId(), "health_event", AdminJson.string(AdminJson.healthEvent(he)));
         }
     }
 
-    private void publish(String route, String event, com.fasterxml.jackson.databind.JsonNode data) {
-        if (subscribers.isEmpty()) return;
-        Message m = new Message(route, event, AdminJson.string(data));
+    private void publish(String route, String event, String data) {
+        Message m = new Message(route, event, data);
         for (Subscriber s : subscribers) {
             if (s.route().isPresent() && !s.route().get().equals(route)) continue;
             try {

@@ -1,4 +1,4 @@
-package dev.dormouse.proxy;
+package dev.dormouse.admin;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -6,13 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.dormouse.admin.testkit.FakeBackend;
+import dev.dormouse.admin.testkit.FakeWatcher;
 import dev.dormouse.core.RouteConfig;
 import dev.dormouse.core.RouteSet;
 import dev.dormouse.core.spi.OpSource;
 import dev.dormouse.health.HealthMonitor;
 import dev.dormouse.health.HealthStatus;
 import dev.dormouse.health.StatusChange;
-import dev.dormouse.idlewatcher.IdleWatcher;
 import dev.dormouse.idlewatcher.RouteState;
 import dev.dormouse.idlewatcher.WakeEvent;
 import dev.dormouse.rtmanager.HealthEvent;
@@ -24,7 +25,6 @@ import dev.dormouse.rtmanager.RuntimeRecord;
 import dev.dormouse.rtmanager.RuntimeStatus;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
-import java.io.OutputStream;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -35,7 +35,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -60,80 +59,6 @@ class AdminServerTest {
         for (AutoCloseable c : closeables) c.close();
         if (server != null) server.close();
         events.close();
-    }
-
-    /** A fake of the daemon: routes, watchers and canned rows; records what it was asked. */
-    static final class FakeBackend implements AdminBackend {
-        final List<RouteConfig> routes = new CopyOnWriteArrayList<>();
-        final Map<String, IdleWatcher> watchers = new java.util.concurrent.ConcurrentHashMap<>();
-        final Map<String, HealthMonitor.Snapshot> health = new java.util.concurrent.ConcurrentHashMap<>();
-        volatile List<RuntimeRecord> runtimes = List.of();
-        volatile List<Operation> operations = List.of();
-        volatile List<HealthEvent> healthEvents = List.of();
-        volatile Reload reload = new Reload.Done(0);
-        volatile RuntimeException failure;
-        final List<RouteSet.Rejected> rejected = new CopyOnWriteArrayList<>();
-        final List<String> asked = new CopyOnWriteArrayList<>();
-
-        @Override
-        public List<RouteConfig> routes() {
-            return List.copyOf(routes);
-        }
-
-        @Override
-        public List<RouteSet.Rejected> rejectedRoutes() {
-            return List.copyOf(rejected);
-        }
-
-        @Override
-        public Optional<IdleWatcher> watcher(String route) {
-            return Optional.ofNullable(watchers.get(route));
-        }
-
-        @Override
-        public Optional<HealthMonitor.Snapshot> health(String route) {
-            return Optional.ofNullable(health.get(route));
-        }
-
-        @Override
-        public List<RuntimeRecord> runtimes() {
-            if (failure != null) throw failure;
-            return runtimes;
-        }
-
-        @Override
-        public List<Operation> operations(Optional<String> runtime, int limit) {
-            asked.add("operations " + runtime.orElse("*") + " " + limit);
-            return operations;
-        }
-
-        @Override
-        public List<HealthEvent> healthEvents(Optional<String> runtime, int limit) {
-            asked.add("health-events " + runtime.orElse("*") + " " + limit);
-            return healthEvents;
-        }
-
-        @Override
-        public List<RuntimeRecord> cleanupPlan() {
-            asked.add("plan");
-            return runtimes;
-        }
-
-        @Override
-        public List<Operation> cleanup() {
-            asked.add("cleanup");
-            return operations;
-        }
-
-        @Override
-        public Reload reload() {
-            return reload;
-        }
-
-        @Override
-        public void writeMetrics(OutputStream out) throws java.io.IOException {
-            out.write("dormouse_up 1\n".getBytes(StandardCharsets.UTF_8));
-        }
     }
 
     private void start(Duration keepalive, int queue) {
@@ -184,17 +109,12 @@ class AdminServerTest {
     }
 
     private FakeWatcher sleepy(String name) {
-        FakeWatcher w = new FakeWatcher(HttpProxyTest.route(name, "[" + name + ".test]", "http://127.0.0.1:8081",
+        return backend.watch(FakeBackend.route(name, "[" + name + ".test]", "http://127.0.0.1:8081",
                 "idle_timeout: 15m, depends_on: [], wake_timeout: 5s"));
-        backend.routes.add(w.config);
-        backend.watchers.put(name, w);
-        return w;
     }
 
     private RouteConfig plain(String name) {
-        RouteConfig r = HttpProxyTest.route(name, "[" + name + ".test]", "http://127.0.0.1:8082", null);
-        backend.routes.add(r);
-        return r;
+        return backend.plain(FakeBackend.route(name, "[" + name + ".test]", "http://127.0.0.1:8082", null));
     }
 
     // ---------------------------------------------------------------- auth and errors
@@ -210,7 +130,7 @@ class AdminServerTest {
     @Test
     void aNonLoopbackListenerIsWarnedAbout() throws Exception {
         List<String> warnings = new CopyOnWriteArrayList<>();
-        java.util.logging.Logger jul = java.util.logging.Logger.getLogger("dev.dormouse.proxy.admin");
+        java.util.logging.Logger jul = java.util.logging.Logger.getLogger("dev.dormouse.admin");
         java.util.logging.Handler h = new java.util.logging.Handler() {
             @Override
             public void publish(java.util.logging.LogRecord r) {
@@ -237,6 +157,17 @@ class AdminServerTest {
             assertFalse(warnings.get(0).contains(TOKEN));
         } finally {
             jul.removeHandler(h);
+        }
+    }
+
+    @Test
+    void aTakenAddressIsAnAdminExceptionNamingIt() throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            String listen = "127.0.0.1:" + taken.getLocalPort();
+            try (AdminServer s = new AdminServer(new AdminServer.Deps(listen, "9.9.9", AdminToken.of(TOKEN), backend, events))) {
+                AdminException e = org.junit.jupiter.api.Assertions.assertThrows(AdminException.class, s::start);
+                assertEquals("admin api: listen " + listen + ": address already in use", e.getMessage());
+            }
         }
     }
 
@@ -346,7 +277,7 @@ class AdminServerTest {
     @Test
     void rejectedLabelRoutesAreListedInErrorAndServeNothing() throws Exception {
         sleepy("apps");
-        RouteConfig claimant = HttpProxyTest.route("grab", "[x.apps.test]", "http://:8080", "idle_timeout: 1m");
+        RouteConfig claimant = FakeBackend.route("grab", "[x.apps.test]", "http://:8080", "idle_timeout: 1m");
         backend.rejected.add(new RouteSet.Rejected(new RouteSet.Label(claimant, "docker:local", "grab", Optional.of(T0)),
                 "host 'x.apps.test' is covered by route 'apps' (*.apps.test)"));
         start();
@@ -383,6 +314,8 @@ class AdminServerTest {
         assertEquals("{\"health_events\":[{\"id\":3,\"runtime_id\":\"web\",\"container_id\":\"4f1c\",\"event_type\":\"inspect_unhealthy\","
                 + "\"occurred_at\":\"2026-12-02T04:05:06.123Z\",\"details\":{\"restart_count\":2,\"state\":\"restarting\",\"health\":\"none\"}}]}",
                 get("/api/v1/health-events").body());
+        backend.candidates = backend.runtimes;
+        backend.cleanupOps = backend.operations;
         backend.asked.clear();
         assertEquals(1, json(get("/api/v1/cleanup")).get("candidates").size());
         assertEquals(12, json(post("/api/v1/cleanup")).at("/operations/0/id").asInt());
@@ -458,7 +391,7 @@ class AdminServerTest {
         HttpResponse<String> r = post("/api/v1/routes/web/sleep");
         assertEquals(200, r.statusCode(), r.body());
         assertEquals("napping", json(r).get("state").asText());
-        w.sleepFailure = new ProxyException("docker local: stop container 'web': 500 server error");
+        w.sleepFailure = new IllegalStateException("docker local: stop container 'web': 500 server error");
         HttpResponse<String> bad = post("/api/v1/routes/web/sleep");
         assertError(bad, 502, "sleep_failed");
         assertEquals("docker local: stop container 'web': 500 server error", json(bad).at("/error/message").asText());
@@ -540,10 +473,14 @@ class AdminServerTest {
         assertEquals("", next(lines));
         events.wake(new WakeEvent(1, "web", WakeEvent.Type.STARTING, "Waking web", "", T0));
         events.runtime(new Operation(7, "web", OpKind.START, OpSource.ADMIN, Outcome.SUCCESS, "", "", T0, T0, ""));
-        events.wake(new WakeEvent(1, "db", WakeEvent.Type.READY, "db is ready", "", T0));
+        WakeEvent db = new WakeEvent(1, "db", WakeEvent.Type.READY, "db is ready", "", T0);
+        events.wake(db);
         assertEquals("id: 1", next(lines));
         assertEquals("event: wake", next(lines));
-        assertTrue(next(lines).contains("\"route\":\"db\""));
+        // The loading page's writer, so both streams carry the same JSON with the same timestamp format.
+        assertEquals("data: {\"route\":\"db\",\"type\":\"ready\",\"message\":\"db is ready\",\"error\":\"\","
+                + "\"timestamp\":\"2026-12-02T04:05:06.123Z\"}", next(lines));
+        assertTrue(db.toSse().contains("data: " + db.toJson() + "\n"));
     }
 
     @Test

@@ -1,4 +1,4 @@
-package dev.dormouse.proxy;
+package dev.dormouse.admin;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -15,7 +15,9 @@ import io.undertow.server.HttpServerExchange;
 import io.undertow.util.Headers;
 import java.io.ByteArrayOutputStream;
 import java.lang.System.Logger.Level;
+import java.net.BindException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -42,7 +44,7 @@ import org.xnio.Options;
  * database, providers, waiting wakes) run on virtual threads, never on an I/O thread.
  */
 public final class AdminServer implements AutoCloseable {
-    private static final System.Logger LOG = System.getLogger("dev.dormouse.proxy.admin");
+    private static final System.Logger LOG = System.getLogger("dev.dormouse.admin");
     static final int DEFAULT_LIMIT = 50;
     static final int MAX_LIMIT = 1000;
     static final String METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
@@ -128,9 +130,9 @@ public final class AdminServer implements AutoCloseable {
         endpoints.add(new Endpoint(Pattern.compile(path), methods));
     }
 
-    /** Binds the listener; a taken address is a {@link ProxyException} naming it. A non-loopback address is warned about. */
+    /** Binds the listener; a taken address is an {@link AdminException} naming it. A non-loopback address is warned about. */
     public synchronized void start() {
-        if (server != null) throw new ProxyException("admin api already started");
+        if (server != null) throw new AdminException("admin api already started");
         String listen = deps.listen();
         int colon = listen.lastIndexOf(':');
         String host = colon <= 0 ? "0.0.0.0" : listen.substring(0, colon).replace("[", "").replace("]", "");
@@ -138,7 +140,7 @@ public final class AdminServer implements AutoCloseable {
         try {
             p = Integer.parseInt(listen.substring(colon + 1));
         } catch (NumberFormatException e) {
-            throw new ProxyException("admin api: listen '" + listen + "': the port is not a number", e);
+            throw new AdminException("admin api: listen '" + listen + "': the port is not a number", e);
         }
         if (!loopback(host)) {
             LOG.log(Level.WARNING, "admin api listens on {0}, which is not a loopback address: anyone who can reach it and has the token "
@@ -153,9 +155,22 @@ public final class AdminServer implements AutoCloseable {
                 .setSocketOption(Options.REUSE_ADDRESSES, true)
                 .setHandler(this::handle)
                 .build();
-        port = HttpProxy.startListening(u, "admin api: listen " + listen);
+        port = startListening(u, "admin api: listen " + listen);
         server = u;
         LOG.log(Level.INFO, "admin api listening on {0}:{1,number,#} (token in {2})", host, port, deps.token().file());
+    }
+
+    /** Starts {@code u} and answers its port; a failure reads {@code action: address already in use} (or the cause's message). */
+    private static int startListening(Undertow u, String action) {
+        try {
+            u.start();
+        } catch (RuntimeException e) {
+            Throwable root = e;
+            while (root.getCause() != null && root.getCause() != root) root = root.getCause();
+            String why = root instanceof BindException ? "address already in use" : root.getMessage();
+            throw new AdminException(action + ": " + why, e);
+        }
+        return ((InetSocketAddress) u.getListenerInfo().get(0).getAddress()).getPort();
     }
 
     private static boolean loopback(String host) {
