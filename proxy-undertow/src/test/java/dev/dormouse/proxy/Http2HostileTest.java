@@ -154,6 +154,34 @@ class Http2HostileTest {
         assertTrue(upstream.lines().stream().noneMatch(l -> l.equals("GET /held/" + bound + " HTTP/1.1")));
     }
 
+    @ParameterizedTest
+    @EnumSource(Transport.class)
+    void streamsTheClientResetsNoLongerCount(Transport t) throws Exception {
+        FakeWatcher w = new FakeWatcher(HttpProxyTest.route("h", "[f.test]", "http://127.0.0.1:" + upstream.port(), "idle_timeout: 1m"));
+        serve(HttpLimits.DEFAULT, new ProxyRoute(w.config, Optional.of(w)));
+        int bound = HttpListener.H2_MAX_STREAMS;
+        try (RawH2 c = connect(t, 10_000).preface()) {
+            // Loading-page event streams, each open until its client goes: the client resets them all.
+            for (int i = 0; i < bound; i++) c.get(1 + 2 * i, t.scheme(), "f.test", "/.well-known/dormouse/events");
+            Set<Integer> open = new HashSet<>();
+            while (open.size() < bound) {
+                RawH2.Frame f = c.await(x -> x.type() == RawH2.HEADERS || x.type() == RawH2.RST_STREAM || x.type() == RawH2.GOAWAY);
+                assertNotNull(f);
+                assertEquals(RawH2.HEADERS, f.type(), f.toString());
+                open.add(f.stream());
+            }
+            long t0 = System.nanoTime();
+            for (int i = 0; i < bound; i++) c.frame(RawH2.RST_STREAM, 0, 1 + 2 * i, new byte[] {0, 0, 0, 8});
+            HttpProxyTest.await("the reset streams unsubscribed", () -> w.listeners.isEmpty());
+            int next = 1 + 2 * bound;
+            c.get(next, t.scheme(), "f.test", "/.well-known/dormouse/events");
+            RawH2.Frame f = c.await(x -> x.type() == RawH2.HEADERS && x.stream() == next || x.type() == RawH2.RST_STREAM && x.stream() == next
+                    || x.type() == RawH2.GOAWAY);
+            assertEquals(RawH2.HEADERS, f == null ? -1 : f.type(), "a new stream once the reset ones ended: " + f);
+            assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(WakeEventStream.HEARTBEAT.toSeconds()), "noticed before a heartbeat");
+        }
+    }
+
     // ---------------------------------------------------------------- prefaces, first streams, idle connections
 
     @Test
