@@ -22,6 +22,4 @@ module dev.dormouse.cli {
     requires jdk.management;
 
     opens dev.dormouse.cli to info.picocli;
-
-    uses dev.dormouse.core.spi.ProviderFactory;
 }

@@ -107,7 +107,7 @@ final class AdminJson {
         putText(o, "listen", r.listen().map(Object::toString).orElse(""));
         o.put("target", target);
         putText(o, "container", r.container().map(Object::toString).orElse(""));
-        putText(o, "provider", r.container().map(c -> c.kind() + ":" + c.provider()).orElse(""));
+        putText(o, "provider", r.container().map(c -> c.providerKey()).orElse(""));
         putText(o, "state", state);
         putText(o, "last_error", lastError);
         o.put("rejected", rejected);

@@ -3,6 +3,7 @@ package dev.dormouse.admin;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dormouse.core.Durations;
+import dev.dormouse.core.ListenAddress;
 import dev.dormouse.core.LogText;
 import dev.dormouse.core.RouteConfig;
 import dev.dormouse.core.RouteSet;
@@ -66,7 +67,11 @@ public final class AdminServer implements AutoCloseable {
             int eventQueue) {
         public Deps {
             Objects.requireNonNull(listen, "listen");
-            if (listen.isBlank() || listen.lastIndexOf(':') < 0) throw new IllegalArgumentException("listen must be [host]:port, got '" + listen + "'");
+            try {
+                ListenAddress.parse(listen);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("listen " + e.getMessage(), e);
+            }
             Objects.requireNonNull(version, "version");
             Objects.requireNonNull(token, "token");
             Objects.requireNonNull(backend, "backend");
@@ -134,14 +139,9 @@ public final class AdminServer implements AutoCloseable {
     public synchronized void start() {
         if (server != null) throw new AdminException("admin api already started");
         String listen = deps.listen();
-        int colon = listen.lastIndexOf(':');
-        String host = colon <= 0 ? "0.0.0.0" : listen.substring(0, colon).replace("[", "").replace("]", "");
-        int p;
-        try {
-            p = Integer.parseInt(listen.substring(colon + 1));
-        } catch (NumberFormatException e) {
-            throw new AdminException("admin api: listen '" + listen + "': the port is not a number", e);
-        }
+        ListenAddress at = ListenAddress.parse(listen); // checked by Deps
+        String host = at.bindAddress().getHostString();
+        int p = at.port();
         if (!loopback(host)) {
             LOG.log(Level.WARNING, "admin api listens on {0}, which is not a loopback address: anyone who can reach it and has the token "
                     + "controls dormouse; prefer 127.0.0.1 and a tunnel", listen);

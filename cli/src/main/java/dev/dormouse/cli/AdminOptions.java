@@ -4,6 +4,7 @@ import dev.dormouse.core.ConfigException;
 import dev.dormouse.core.ConfigLoader;
 import dev.dormouse.core.ConfigProblem;
 import dev.dormouse.core.DormouseConfig;
+import dev.dormouse.core.ListenAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
@@ -104,7 +105,7 @@ final class AdminOptions {
         String s = text.strip();
         if (!s.contains("://")) {
             try {
-                ConfigLoader.checkListen(s);
+                ListenAddress.parse(s);
             } catch (IllegalArgumentException e) {
                 throw new CliException(CliException.USAGE, "--admin: expected http://HOST:PORT or HOST:PORT, got '" + text + "'");
             }
@@ -127,12 +128,10 @@ final class AdminOptions {
      * loopback address of the same family ({@code [::]:9180} means {@code [::1]}).
      */
     static URI connectTo(String listen) {
-        int colon = listen.lastIndexOf(':');
-        String host = listen.substring(0, colon);
-        String port = listen.substring(colon + 1);
-        if (host.isEmpty() || host.equals("0.0.0.0") || host.equals("*")) host = "127.0.0.1";
-        else if (host.equals("[::]") || host.equals("::")) host = "[::1]";
-        else if (host.contains(":") && !host.startsWith("[")) host = "[" + host + "]";
-        return URI.create("http://" + host + ":" + port);
+        return connectTo(ListenAddress.parse(listen));
+    }
+
+    static URI connectTo(ListenAddress listen) {
+        return URI.create("http://" + listen.connectAuthority());
     }
 }

@@ -22,7 +22,7 @@ final class ConfigOption {
         List<ConfigProblem> problems = new ArrayList<>();
         DormouseConfig cfg = null;
         try {
-            cfg = ConfigLoader.load(file);
+            cfg = ConfigLoader.load(file, Daemon.providerKinds());
             problems.addAll(Daemon.buildProblems(cfg));
         } catch (ConfigException e) {
             problems.addAll(e.problems());

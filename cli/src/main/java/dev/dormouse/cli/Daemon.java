@@ -11,14 +11,13 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.util.concurrent.atomic.AtomicLong;
 import dev.dormouse.core.ConfigProblem;
-import dev.dormouse.core.DockerProviderConfig;
 import dev.dormouse.core.DormouseConfig;
-import dev.dormouse.core.ProviderConfig;
+import dev.dormouse.core.ProviderKinds;
 import dev.dormouse.core.LogText;
 import dev.dormouse.core.RouteConfig;
 import dev.dormouse.core.RouteSet;
 import dev.dormouse.core.spi.Provider;
-import dev.dormouse.core.spi.ProviderFactory;
+import dev.dormouse.core.spi.ProviderConfig;
 import dev.dormouse.health.Checks;
 import dev.dormouse.health.HealthMonitors;
 import dev.dormouse.health.HealthStatus;
@@ -41,6 +40,7 @@ import dev.dormouse.rtmanager.OpKind;
 import dev.dormouse.rtmanager.RuntimeConflictException;
 import dev.dormouse.rtmanager.RuntimeSpec;
 import dev.dormouse.rtmanager.RuntimeStore;
+import dev.dormouse.idlewatcher.RouteIncident;
 import dev.dormouse.idlewatcher.RouteState;
 import dev.dormouse.admin.AdminBackend;
 import dev.dormouse.admin.AdminEvents;
@@ -59,7 +59,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.ServiceLoader;
 
 /**
  * The composition root of {@code dormouse serve}: builds every unit from the config with constructor
@@ -76,6 +75,7 @@ public final class Daemon implements AutoCloseable {
 
     /** The running config: the one started with, or the last one reloaded successfully. */
     private volatile DormouseConfig config;
+    private final ProviderKinds kinds;
     private final Map<String, Provider> providers = new LinkedHashMap<>();
     private RuntimeStore store;
     private LifecycleService lifecycle;
@@ -97,7 +97,7 @@ public final class Daemon implements AutoCloseable {
     private volatile List<RouteConfig> routes = List.of();
     /** The label routes the last merge rejected, with the reason; they serve nothing. */
     private volatile List<RouteSet.Rejected> rejected = List.of();
-    /** The last container listing of each provider with {@code labels: true}, by provider name. */
+    /** The last container listing of each provider with {@code labels: true}, by provider key. */
     private final Map<String, List<ContainerState>> labelled = new java.util.concurrent.ConcurrentHashMap<>();
     private final List<AutoCloseable> labelSubscriptions = new ArrayList<>();
     private EventBatcher labelEvents;
@@ -108,29 +108,26 @@ public final class Daemon implements AutoCloseable {
     private final AtomicLong reloads = new AtomicLong();
     private volatile Optional<String> lastReloadError = Optional.empty();
 
+    /** The provider kinds of this build ({@link #providerKinds()}), which {@code config} was loaded with. */
     public Daemon(DormouseConfig config) {
+        this(config, providerKinds());
+    }
+
+    /** {@code config} was loaded with {@code kinds}; providers and reloads use them. */
+    public Daemon(DormouseConfig config, ProviderKinds kinds) {
         this.config = config;
+        this.kinds = java.util.Objects.requireNonNull(kinds, "kinds");
     }
 
-    /** Provider factories by kind, as found on the module path (or class path). */
-    static Map<String, ProviderFactory> factories() {
-        Map<String, ProviderFactory> byKind = new LinkedHashMap<>();
-        for (ProviderFactory f : ServiceLoader.load(ProviderFactory.class)) byKind.putIfAbsent(f.kind(), f);
-        return byKind;
+    /** The provider factories on the module path (or class path), by kind. */
+    static ProviderKinds providerKinds() {
+        return ProviderKinds.installed();
     }
 
-    /** Problems that only this build can see: configured provider kinds it has no factory for. */
+    /** Problems that only this version can see: what it does not support yet. */
     static List<ConfigProblem> buildProblems(DormouseConfig config) {
-        Map<String, ProviderFactory> f = factories();
         List<ConfigProblem> problems = new ArrayList<>();
         String file = config.source() == null ? "" : config.source().toString();
-        for (ProviderConfig p : config.providers()) {
-            if (!f.containsKey(p.kind())) {
-                problems.add(new ConfigProblem(file, 0, 0, "providers." + p.kind(),
-                        "provider '" + p.name() + "': this build of dormouse has no " + p.kind() + " provider (available: "
-                                + String.join(", ", f.keySet()) + ")"));
-            }
-        }
         if (!config.server().https().isEmpty()) {
             problems.add(new ConfigProblem(file, 0, 0, "server.https", "the HTTPS listener is not supported by this version yet"));
         }
@@ -142,11 +139,11 @@ public final class Daemon implements AutoCloseable {
         List<ConfigProblem> problems = buildProblems(config);
         if (!problems.isEmpty()) throw new ConfigException(problems);
         try {
-            Map<String, ProviderFactory> f = factories();
             for (ProviderConfig p : config.providers()) {
-                providers.put(p.kind() + ":" + p.name(), f.get(p.kind()).create(p));
+                providers.put(p.key(), kinds.factory(p.kind()).orElseThrow(() -> new DormouseException(
+                        "start provider " + p.key() + ": this build of dormouse has no " + p.kind() + " provider")).create(p));
             }
-            for (DockerProviderConfig d : labelProviders(config)) listLabelled(d);
+            for (ProviderConfig d : labelProviders(config)) listLabelled(d);
             RouteSet.Result merged = merge(config);
             routes = merged.accepted();
             rejected = merged.rejected();
@@ -157,7 +154,12 @@ public final class Daemon implements AutoCloseable {
             lifecycle.register(runtimes(routes));
             metrics.follow(lifecycle::subscribe);
             startRuntimeWorkers();
+            monitors = new HealthMonitors(Clock.systemUTC());
+            Notifications notifications = new Notifications(config.notifications());
+            monitors.subscribe(notifications);
+            monitors.subscribe(this::recordProbe);
             watchers = new IdleWatchers(new IdleWatchers.Deps(routes, providers, recorded(lifecycle), ReadinessProbe.sockets(), Clock.systemUTC()));
+            watchers.subscribe(i -> incident(i, notifications));
             metrics.track(watchers.all());
             watchers.start();
             proxy = new HttpProxy(new ProxySettings(config.server().http(), 0, Duration.ofSeconds(5), SHUTDOWN_GRACE,
@@ -166,9 +168,6 @@ public final class Daemon implements AutoCloseable {
             // A stream listener that cannot bind is logged by name and port; the other routes still serve.
             streams = new StreamProxy(proxyRoutes(routes), metrics.proxy());
             streams.start();
-            monitors = new HealthMonitors(Clock.systemUTC());
-            monitors.subscribe(new Notifications(config.notifications()));
-            monitors.subscribe(this::recordProbe);
             for (RouteConfig r : routes) addMonitor(r);
             monitors.start();
             followLabels();
@@ -185,7 +184,7 @@ public final class Daemon implements AutoCloseable {
             throw e;
         }
         LOG.log(Level.INFO, "dormouse {0} serving http on {1} ({2} routes)", Main.version(),
-                config.server().http().isEmpty() ? "(disabled)" : config.server().http().replaceFirst(":0$", ":" + proxy.httpPort()),
+                config.server().httpAddress().map(a -> a.withPort(proxy.httpPort()).toString()).orElse("(disabled)"),
                 routes.size());
     }
 
@@ -193,7 +192,7 @@ public final class Daemon implements AutoCloseable {
     private static List<RuntimeSpec> runtimes(List<RouteConfig> rs) {
         List<RuntimeSpec> out = new ArrayList<>();
         for (RouteConfig r : rs) {
-            r.container().ifPresent(c -> out.add(new RuntimeSpec(r.name(), c.kind() + ":" + c.provider(), c.id(), r.idle().stopSignal(),
+            r.container().ifPresent(c -> out.add(new RuntimeSpec(r.name(), c.providerKey(), c.id(), r.idle().stopSignal(),
                     r.idle().stopTimeout(), r.retention())));
         }
         return out;
@@ -241,7 +240,7 @@ public final class Daemon implements AutoCloseable {
         RuntimeConfig rc = config.runtime();
         reconciler = new Reconciler(new Reconciler.Deps(lifecycle, Clock.systemUTC(), rc.reconcileInterval()));
         reconciler.tick();
-        EventsListener events = new EventsListener(new EventsListener.Deps(lifecycle, Clock.systemUTC(), reconciler::tick)).start();
+        EventsListener events = new EventsListener(new EventsListener.Deps(lifecycle, reconciler::tick)).start();
         workers.add(events);
         for (Map.Entry<String, Provider> e : providers.entrySet()) workers.add(e.getValue().subscribe(events.forProvider(e.getKey())));
         workers.add(new InspectWorker(new InspectWorker.Deps(lifecycle, Clock.systemUTC(), rc.inspectInterval())).start());
@@ -280,20 +279,17 @@ public final class Daemon implements AutoCloseable {
         return store;
     }
 
-    private static List<DockerProviderConfig> labelProviders(DormouseConfig c) {
-        List<DockerProviderConfig> out = new ArrayList<>();
-        for (ProviderConfig pc : c.providers()) {
-            if (pc instanceof DockerProviderConfig d && d.labels()) out.add(d);
-        }
-        return out;
+    /** The providers whose containers declare routes with labels ({@link ProviderConfig#labels()}). */
+    private static List<ProviderConfig> labelProviders(DormouseConfig c) {
+        return c.providers().stream().filter(ProviderConfig::labels).toList();
     }
 
     /** Lists a labels provider's containers; on failure the last listing is kept and the error logged. */
-    private void listLabelled(DockerProviderConfig d) {
-        Provider p = providers.get("docker:" + d.name());
+    private void listLabelled(ProviderConfig d) {
+        Provider p = providers.get(d.key());
         if (p == null) return;
         try {
-            labelled.put(d.name(), p.list());
+            labelled.put(d.key(), p.list());
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "labels: {0}", e.getMessage());
         }
@@ -301,18 +297,18 @@ public final class Daemon implements AutoCloseable {
 
     /** Container events of labels providers, batched: each batch relists the providers it touched and rebuilds the routes once. */
     private void followLabels() {
-        List<DockerProviderConfig> ds = labelProviders(config);
+        List<ProviderConfig> ds = labelProviders(config);
         if (ds.isEmpty()) return;
         labelEvents = new EventBatcher(new EventBatcher.Deps("labels", EVENT_BATCH, batch -> {
             java.util.Set<String> touched = new java.util.TreeSet<>();
             batch.forEach(e -> touched.add(e.provider()));
-            for (DockerProviderConfig d : labelProviders(config)) {
+            for (ProviderConfig d : labelProviders(config)) {
                 if (touched.contains(d.name())) listLabelled(d);
             }
             rebuilds.incrementAndGet();
             apply("container events");
         })).start();
-        for (DockerProviderConfig d : ds) labelSubscriptions.add(providers.get("docker:" + d.name()).subscribe(labelEvents));
+        for (ProviderConfig d : ds) labelSubscriptions.add(providers.get(d.key()).subscribe(labelEvents));
     }
 
     /**
@@ -340,7 +336,7 @@ public final class Daemon implements AutoCloseable {
             }
             DormouseConfig next;
             try {
-                next = ConfigLoader.load(config.source());
+                next = ConfigLoader.load(config.source(), kinds);
                 List<ConfigProblem> problems = buildProblems(next);
                 if (!problems.isEmpty()) throw new ConfigException(problems);
             } catch (ConfigException e) {
@@ -420,8 +416,8 @@ public final class Daemon implements AutoCloseable {
     private RouteSet.Result merge(DormouseConfig c) {
         List<RouteSet.Label> found = new ArrayList<>();
         Map<String, String> problems = new LinkedHashMap<>();
-        for (DockerProviderConfig d : labelProviders(c)) {
-            LabelRoutes.Result r = LabelRoutes.build(labelled.getOrDefault(d.name(), List.of()), d, c.defaultIdle(), c.defaultHealthcheck());
+        for (ProviderConfig d : labelProviders(c)) {
+            LabelRoutes.Result r = LabelRoutes.build(labelled.getOrDefault(d.key(), List.of()), d, c.defaultIdle(), c.defaultHealthcheck());
             r.problems().forEach(p -> problems.put(p, "labels: " + p));
             found.addAll(r.routes());
         }
@@ -449,6 +445,19 @@ public final class Daemon implements AutoCloseable {
     }
 
     /**
+     * What the idle watchers report goes where the operator hears of it: a crash makes the route's monitor
+     * down at once (and so the {@code crashed} notification); a failed wake is the {@code wake_failed}
+     * notification; a route ready again has its monitor check now, for a prompt {@code up}.
+     */
+    private void incident(RouteIncident i, Notifications notifications) {
+        switch (i.kind()) {
+            case CRASHED -> monitors.crashed(i.route(), i.reason());
+            case WAKE_FAILED -> notifications.wakeFailed(i.route(), i.reason(), i.at());
+            case RECOVERED -> monitors.recovered(i.route());
+        }
+    }
+
+    /**
      * A route's probe going down ({@code probe_failed}) or coming back ({@code probe_recovered}) is a
      * health event of its runtime, when the route has a container.
      */
@@ -469,7 +478,7 @@ public final class Daemon implements AutoCloseable {
     private void addMonitor(RouteConfig r) {
         if (r.healthcheck().disable()) return;
         Optional<IdleWatcher> w = watchers.get(r.name());
-        Optional<Provider> p = r.container().map(c -> providers.get(c.kind() + ":" + c.provider()));
+        Optional<Provider> p = r.container().map(c -> providers.get(c.providerKey()));
         monitors.add(r.name(), r.healthcheck(), Checks.forRoute(r, w.isPresent() ? w.get()::target : r::target, p),
                 () -> w.isPresent() && w.get().state() != RouteState.READY);
     }

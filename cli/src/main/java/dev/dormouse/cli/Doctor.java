@@ -4,7 +4,8 @@ import dev.dormouse.core.ConfigException;
 import dev.dormouse.core.ConfigLoader;
 import dev.dormouse.core.ConfigProblem;
 import dev.dormouse.core.DormouseConfig;
-import dev.dormouse.core.spi.ProviderFactory;
+import dev.dormouse.core.ListenAddress;
+import dev.dormouse.core.ProviderKinds;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -15,8 +16,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.function.Predicate;
 
 /**
@@ -30,16 +31,16 @@ final class Doctor {
     /**
      * @param daemonAnswers whether a dormouse daemon answers {@code /healthz} at an admin URL
      */
-    record Deps(Map<String, ProviderFactory> factories, Identity who, Clock clock, Predicate<URI> daemonAnswers) {
+    record Deps(ProviderKinds kinds, Identity who, Clock clock, Predicate<URI> daemonAnswers) {
         Deps {
-            factories = Map.copyOf(factories);
+            Objects.requireNonNull(kinds, "kinds");
             Objects.requireNonNull(who, "who");
             Objects.requireNonNull(clock, "clock");
             Objects.requireNonNull(daemonAnswers, "daemonAnswers");
         }
 
         static Deps system() {
-            return new Deps(Daemon.factories(), Identity.current(), Clock.systemUTC(), Doctor::healthz);
+            return new Deps(Daemon.providerKinds(), Identity.current(), Clock.systemUTC(), Doctor::healthz);
         }
     }
 
@@ -53,7 +54,7 @@ final class Doctor {
         List<DoctorCheck> out = new ArrayList<>();
         DormouseConfig cfg;
         try {
-            cfg = ConfigLoader.load(configFile);
+            cfg = ConfigLoader.load(configFile, deps.kinds());
         } catch (ConfigException e) {
             for (ConfigProblem p : e.problems()) out.add(DoctorCheck.problem("config", p.toString()));
             return out;
@@ -62,7 +63,7 @@ final class Doctor {
         for (ConfigProblem p : build) out.add(DoctorCheck.problem("config", p.toString()));
         if (build.isEmpty()) out.add(DoctorCheck.ok("config", configFile + ": valid, " + cfg.routes().size() + " routes"));
 
-        try (ProviderChecks providers = new ProviderChecks(deps.factories(), deps.who(), deps.clock())) {
+        try (ProviderChecks providers = new ProviderChecks(deps.kinds(), deps.who(), deps.clock())) {
             out.addAll(providers.providers(cfg.providers()));
             Path dataDir = cfg.server().dataDir();
             if (dataDir == null) {
@@ -77,9 +78,9 @@ final class Doctor {
             }
             out.addAll(providers.containers(cfg.routes()));
         }
-        String admin = cfg.server().admin();
+        Optional<ListenAddress> admin = cfg.server().adminAddress();
         out.addAll(PortChecks.check(PortChecks.listeners(cfg),
-                () -> !admin.isEmpty() && deps.daemonAnswers().test(AdminOptions.connectTo(admin))));
+                () -> admin.isPresent() && deps.daemonAnswers().test(AdminOptions.connectTo(admin.get()))));
         return out;
     }
 

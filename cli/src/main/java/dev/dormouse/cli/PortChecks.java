@@ -1,15 +1,16 @@
 package dev.dormouse.cli;
 
 import dev.dormouse.core.DormouseConfig;
+import dev.dormouse.core.ListenAddress;
 import dev.dormouse.core.RouteConfig;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -17,10 +18,10 @@ import java.util.function.BooleanSupplier;
  * is fine when a dormouse daemon answers on the admin address (it holds its own listeners).
  */
 final class PortChecks {
-    /** One listener: its config key, protocol and address. */
-    record Listener(String key, boolean udp, String host, int port) {
+    /** One listener: its config key and address. */
+    record Listener(String key, ListenAddress address) {
         String where() {
-            return (udp ? "udp " : "") + (host.isEmpty() ? "*" : host) + ":" + port;
+            return (address.transport().equals("udp") ? "udp " : "") + (address.wildcard() ? "*:" + address.port() : address.hostPort());
         }
     }
 
@@ -29,25 +30,15 @@ final class PortChecks {
     /** server.http, server.https, server.admin and every stream route's listen, as configured. */
     static List<Listener> listeners(DormouseConfig cfg) {
         List<Listener> out = new ArrayList<>();
-        server(out, "server.http", cfg.server().http());
-        server(out, "server.https", cfg.server().https());
-        server(out, "server.admin", cfg.server().admin());
-        for (RouteConfig r : cfg.routes()) {
-            if (r.listen().isEmpty()) continue;
-            URI l = r.listen().get();
-            String host = l.getHost() == null || l.getHost().equals("0.0.0.0") ? "" : l.getHost();
-            out.add(new Listener("route " + r.name() + " listen", "udp".equals(l.getScheme()), host, l.getPort()));
-        }
+        server(out, "server.http", cfg.server().httpAddress());
+        server(out, "server.https", cfg.server().httpsAddress());
+        server(out, "server.admin", cfg.server().adminAddress());
+        for (RouteConfig r : cfg.routes()) r.listen().ifPresent(l -> out.add(new Listener("route " + r.name() + " listen", l)));
         return out;
     }
 
-    private static void server(List<Listener> out, String key, String listen) {
-        if (listen == null || listen.isEmpty()) return;
-        int colon = listen.lastIndexOf(':');
-        String host = listen.substring(0, colon);
-        if (host.equals("0.0.0.0") || host.equals("*")) host = "";
-        if (host.startsWith("[") && host.endsWith("]")) host = host.substring(1, host.length() - 1);
-        out.add(new Listener(key, false, host, Integer.parseInt(listen.substring(colon + 1))));
+    private static void server(List<Listener> out, String key, Optional<ListenAddress> listen) {
+        listen.ifPresent(l -> out.add(new Listener(key, l)));
     }
 
     /** Each listener bound and released; {@code daemonAnswers} is asked (once) when a port is in use. */
@@ -56,7 +47,7 @@ final class PortChecks {
         Boolean daemon = null;
         for (Listener l : listeners) {
             String name = "port " + l.key();
-            if (l.port() == 0) {
+            if (l.address().port() == 0) {
                 out.add(DoctorCheck.ok(name, "any free port (0)"));
                 continue;
             }
@@ -83,8 +74,8 @@ final class PortChecks {
     }
 
     private static void bind(Listener l) throws IOException {
-        InetSocketAddress a = l.host().isEmpty() ? new InetSocketAddress(l.port()) : new InetSocketAddress(l.host(), l.port());
-        if (l.udp()) {
+        InetSocketAddress a = l.address().bindAddress();
+        if (l.address().transport().equals("udp")) {
             try (DatagramSocket s = new DatagramSocket(null)) {
                 s.bind(a);
             }

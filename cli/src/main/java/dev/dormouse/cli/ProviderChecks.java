@@ -1,17 +1,15 @@
 package dev.dormouse.cli;
 
-import dev.dormouse.core.DockerProviderConfig;
-import dev.dormouse.core.ProviderConfig;
-import dev.dormouse.core.ProxmoxProviderConfig;
+import dev.dormouse.core.ContainerRef;
+import dev.dormouse.core.ProviderKinds;
 import dev.dormouse.core.RouteConfig;
 import dev.dormouse.core.spi.ContainerState;
 import dev.dormouse.core.spi.ContainerStatus;
 import dev.dormouse.core.spi.Provider;
 import dev.dormouse.core.spi.ProviderCheck;
+import dev.dormouse.core.spi.ProviderConfig;
 import dev.dormouse.core.spi.ProviderException;
 import dev.dormouse.core.spi.ProviderFactory;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -23,61 +21,48 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The doctor's checks through the providers (the SPI, as {@code serve} builds them): each backend
- * reachable with its credentials, the engine's clock, and each route's container present. Nothing is
- * changed: only {@link Provider#check()} and {@link Provider#inspect(String)} are called.
+ * The doctor's checks through the providers (the SPI, as {@code serve} builds them): each backend's
+ * socket usable by this user, the backend reachable with its credentials, the engine's clock, and each
+ * route's container present. What the config alone can tell (a provider's files, for instance) is checked
+ * with the config. Nothing is changed: only {@link Provider#check()} and {@link Provider#inspect(String)}
+ * are called.
  */
 final class ProviderChecks implements AutoCloseable {
     static final Duration SKEW_WARNING = Duration.ofSeconds(2);
     static final Duration SKEW_PROBLEM = Duration.ofSeconds(30);
 
-    private final Map<String, ProviderFactory> factories;
+    private final ProviderKinds kinds;
     private final Identity who;
     private final Clock clock;
     /** The providers that answered their check, by {@code kind:name}. */
     private final Map<String, Provider> reachable = new LinkedHashMap<>();
     private final List<Provider> built = new ArrayList<>();
 
-    ProviderChecks(Map<String, ProviderFactory> factories, Identity who, Clock clock) {
-        this.factories = factories;
+    ProviderChecks(ProviderKinds kinds, Identity who, Clock clock) {
+        this.kinds = kinds;
         this.who = who;
         this.clock = clock;
     }
 
-    /** Builds and checks each provider: socket (Docker over unix), credentials file (Proxmox), reachability, clock. */
+    /** Builds and checks each provider: its socket (if it has one), reachability with its credentials, clock. */
     List<DoctorCheck> providers(List<ProviderConfig> configs) {
         List<DoctorCheck> out = new ArrayList<>();
         for (ProviderConfig p : configs) {
             String name = p.kind() + " " + p.name();
-            if (p instanceof DockerProviderConfig d && d.host().startsWith("unix://")) {
-                out.add(LocalChecks.socket(name + " socket", Path.of(d.host().substring("unix://".length())), who, true));
-            }
-            if (p instanceof ProxmoxProviderConfig x) {
-                Path f = x.tokenSecretFile();
-                if (!Files.isReadable(f)) {
-                    out.add(DoctorCheck.problem(name + " token", "token_secret_file " + f
-                            + (Files.exists(f) ? " is not readable by " + who : " does not exist")));
-                    continue; // the provider cannot be built without it
-                }
-                out.add(DoctorCheck.ok(name + " token", "token_secret_file " + f + " is readable"));
-            }
-            ProviderFactory f = factories.get(p.kind());
-            if (f == null) continue; // reported with the config
+            p.socket().ifPresent(s -> out.add(LocalChecks.socket(name + " socket", s, who, true)));
+            Optional<ProviderFactory> f = kinds.factory(p.kind());
+            if (f.isEmpty()) continue; // reported with the config
             Provider provider;
             try {
-                provider = f.create(p);
+                provider = f.get().create(p);
             } catch (RuntimeException e) {
                 out.add(DoctorCheck.problem(name + " engine", Output.oneLine(String.valueOf(e.getMessage()))));
                 continue;
             }
             built.add(provider);
-            out.addAll(check(name, where(p), provider));
+            out.addAll(check(name, p.endpoint(), provider));
         }
         return out;
-    }
-
-    private static String where(ProviderConfig p) {
-        return p instanceof DockerProviderConfig d ? d.host() : p instanceof ProxmoxProviderConfig x ? x.url() : p.name();
     }
 
     private List<DoctorCheck> check(String name, String where, Provider provider) {
@@ -89,7 +74,7 @@ final class ProviderChecks implements AutoCloseable {
             return List.of(DoctorCheck.problem(name + " engine", e.getMessage()));
         }
         Instant after = clock.instant();
-        reachable.put(provider.kind() + ":" + provider.name(), provider);
+        reachable.put(ContainerRef.providerKey(provider.kind(), provider.name()), provider);
         if (c.isEmpty()) return List.of(DoctorCheck.warning(name + " engine", "this provider cannot be checked"));
         List<DoctorCheck> out = new ArrayList<>();
         out.add(DoctorCheck.ok(name + " engine", c.get().server() + " answers at " + where));
@@ -118,7 +103,7 @@ final class ProviderChecks implements AutoCloseable {
             if (r.container().isEmpty()) continue;
             String ref = r.container().get().toString();
             String name = "route " + r.name();
-            Provider p = reachable.get(r.container().get().kind() + ":" + r.container().get().provider());
+            Provider p = reachable.get(r.container().get().providerKey());
             if (p == null) {
                 out.add(DoctorCheck.warning(name, "container " + ref + " not checked: its provider did not answer"));
                 continue;

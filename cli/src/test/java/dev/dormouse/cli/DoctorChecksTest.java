@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.dormouse.cli.DoctorCheck.Status;
+import dev.dormouse.core.ListenAddress;
 import dev.dormouse.rtmanager.RuntimeStore;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -171,7 +172,7 @@ class DoctorChecksTest {
     void aPortInUseIsAProblemUnlessTheDaemonHoldsIt() throws Exception {
         try (ServerSocket held = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             int port = held.getLocalPort();
-            List<PortChecks.Listener> ls = List.of(new PortChecks.Listener("server.http", false, "127.0.0.1", port));
+            List<PortChecks.Listener> ls = List.of(new PortChecks.Listener("server.http", ListenAddress.parse("127.0.0.1:" + port)));
             assertCheck(Status.PROBLEM, "127.0.0.1:" + port + " is in use by another process", PortChecks.check(ls, () -> false).get(0));
             assertCheck(Status.OK, "127.0.0.1:" + port + " is in use by the running daemon", PortChecks.check(ls, () -> true).get(0));
         }
@@ -179,7 +180,7 @@ class DoctorChecksTest {
         try (ServerSocket s = new ServerSocket(0)) {
             free = s.getLocalPort();
         }
-        assertCheck(Status.OK, "*:" + free + " is free", PortChecks.check(List.of(new PortChecks.Listener("server.admin", false, "", free)),
+        assertCheck(Status.OK, "*:" + free + " is free", PortChecks.check(List.of(new PortChecks.Listener("server.admin", ListenAddress.parse(":" + free))),
                 () -> { throw new AssertionError("not asked for a free port"); }).get(0));
     }
 

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The doctor's Proxmox checks against the PVE simulator: the secret file, the token, the guests. */
+/** The doctor's Proxmox checks against the PVE simulator: the secret file (with the config), the token, the guests. */
 class DoctorProxmoxTest {
     @TempDir
     Path dir;
@@ -38,7 +38,7 @@ class DoctorProxmoxTest {
                 + "routes:\n  - {name: ct, hosts: [ct.test], target: \"http://127.0.0.1:1\", container: \"proxmox:pve/pve/101\"}\n"
                 + "  - {name: gone, hosts: [gone.test], target: \"http://127.0.0.1:1\", container: \"proxmox:pve/pve/999\"}\n";
         Path cfg = Files.writeString(dir.resolve("dormouse.yml"), yaml);
-        return new Doctor(new Doctor.Deps(Daemon.factories(), new Identity("root", 0, Set.of(0)), Clock.systemUTC(), u -> false)).run(cfg);
+        return new Doctor(new Doctor.Deps(Daemon.providerKinds(), new Identity("root", 0, Set.of(0)), Clock.systemUTC(), u -> false)).run(cfg);
     }
 
     private static DoctorCheck row(List<DoctorCheck> checks, String name) {
@@ -49,7 +49,7 @@ class DoctorProxmoxTest {
     void anAcceptedTokenReachesTheGuests() throws Exception {
         Path secret = Files.writeString(dir.resolve("pve.secret"), "the-right-secret\n");
         List<DoctorCheck> checks = doctor(secret.toString());
-        assertEquals(new DoctorCheck("proxmox pve token", Status.OK, "token_secret_file " + secret + " is readable"), row(checks, "proxmox pve token"));
+        assertEquals(Status.OK, row(checks, "config").status(), checks.toString());
         assertEquals(new DoctorCheck("proxmox pve engine", Status.OK, "PVE 8.2.4 answers at " + pve.url()), row(checks, "proxmox pve engine"));
         assertEquals(Status.OK, row(checks, "route ct").status(), checks.toString());
         assertEquals(new DoctorCheck("route gone", Status.PROBLEM, "container proxmox:pve/pve/999 does not exist"), row(checks, "route gone"));
@@ -66,9 +66,10 @@ class DoctorProxmoxTest {
         assertFalse(refused.toString().contains("not-it"), "never the secret");
         assertEquals(Status.WARNING, row(refused, "route ct").status(), "not checked");
 
+        // The config's own check (the one validate runs) finds the missing file, with where it is written.
         List<DoctorCheck> missing = doctor(dir.resolve("none.secret").toString());
-        assertEquals(new DoctorCheck("proxmox pve token", Status.PROBLEM, "token_secret_file " + dir.resolve("none.secret") + " does not exist"),
-                row(missing, "proxmox pve token"));
+        assertEquals(new DoctorCheck("config", Status.PROBLEM, dir.resolve("dormouse.yml") + ":10:26: providers.proxmox[0].token_secret_file: "
+                + dir.resolve("none.secret") + " does not exist"), row(missing, "config"));
         assertTrue(missing.stream().noneMatch(c -> c.check().equals("proxmox pve engine")), "no provider without its secret");
     }
 }

@@ -143,4 +143,50 @@ class RuntimeManagerIT extends EngineTest {
         assertTrue(healthEvents("probe", HealthEventType.PROBE_FAILED).get(0).details().startsWith("{\"message\":"));
         assertEquals(1, healthEvents("probe", HealthEventType.PROBE_FAILED).size(), "one failure, not one per check");
     }
+
+    @Test
+    void noSecondActorActsWhileAStopWaitsOutItsTimeout() throws Exception {
+        String c = ServeIT.name("stubborn");
+        // PID 1 without a handler ignores SIGTERM: the stop takes its whole stop_timeout, then the engine kills it.
+        TestDocker.run(c, "--network", "host", TestDocker.IMAGE, "sleep", "100000");
+        dev.dormouse.core.ProviderKinds kinds = dev.dormouse.core.ProviderKinds.installed();
+        dev.dormouse.core.spi.ProviderConfig pc = dev.dormouse.core.ConfigLoader.parse(new java.io.StringReader("providers:\n  docker: [{name: local}]\n"),
+                "t.yml", dir, dir.resolve("t.yml"), kinds).providers().get(0);
+        try (dev.dormouse.core.spi.Provider docker = kinds.factory("docker").orElseThrow().create(pc)) {
+            dev.dormouse.rtmanager.RuntimeStore store = dev.dormouse.rtmanager.RuntimeStore.open(dir.resolve("data"));
+            java.util.Map<String, dev.dormouse.core.spi.Provider> providers = java.util.Map.of("docker:local", docker);
+            List<dev.dormouse.rtmanager.RuntimeSpec> specs = List.of(new dev.dormouse.rtmanager.RuntimeSpec("stubborn", "docker:local", c, "SIGTERM",
+                    Duration.ofSeconds(5), Optional.empty()));
+            // The daemon's lifecycle service and a second actor on the same database, as the CLI would be.
+            dev.dormouse.rtmanager.LifecycleService daemonSide = new dev.dormouse.rtmanager.LifecycleService(
+                    new dev.dormouse.rtmanager.LifecycleService.Deps(store, providers, java.time.Clock.systemUTC()));
+            dev.dormouse.rtmanager.LifecycleService other = new dev.dormouse.rtmanager.LifecycleService(
+                    new dev.dormouse.rtmanager.LifecycleService.Deps(store, providers, java.time.Clock.systemUTC()));
+            daemonSide.register(specs);
+            other.register(specs);
+            long t0 = System.nanoTime();
+            java.util.concurrent.CompletableFuture<Operation> stop = java.util.concurrent.CompletableFuture.supplyAsync(
+                    () -> daemonSide.perform("stubborn", OpKind.STOP, OpSource.ADMIN), java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
+            ServeIT.await("the stop holds the lease", () -> store.lease("stubborn").isPresent());
+            dev.dormouse.rtmanager.RuntimeStore.Lease lease = store.lease("stubborn").orElseThrow();
+            assertTrue(Duration.between(lease.acquiredAt(), lease.expiresAt()).compareTo(Duration.ofSeconds(5).plusMinutes(10)) > 0,
+                    "the lease covers stop_timeout and the engine request's own bound: " + lease);
+            List<String> tries = new java.util.ArrayList<>();
+            while (!stop.isDone()) {
+                Operation o = other.attempt("stubborn", OpKind.START, OpSource.ADMIN);
+                if (!stop.isDone() || o.outcome() == Outcome.CONFLICT) tries.add(o.outcome().label());
+                java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(400).toNanos());
+            }
+            Operation stopped = stop.get();
+            long tookMs = (System.nanoTime() - t0) / 1_000_000;
+            assertEquals("stop/admin/success", row(stopped));
+            assertTrue(tookMs >= 5000, "the stop waited out its timeout: " + tookMs + " ms");
+            assertEquals("137", TestDocker.exec("inspect", "-f", "{{.State.ExitCode}}", c).strip(), "killed after the timeout");
+            assertTrue(tries.size() >= 8 && tries.stream().allMatch("conflict"::equals), "every try during the stop met the lease: " + tries);
+            assertEquals("start/admin/success", row(other.perform("stubborn", OpKind.START, OpSource.ADMIN)), "and acts once it is over");
+            System.out.println("long stop: " + tookMs + " ms, " + tries.size() + " conflicting tries, lease until " + lease.expiresAt());
+            daemonSide.close();
+            other.close();
+        }
+    }
 }

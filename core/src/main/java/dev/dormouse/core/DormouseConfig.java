@@ -1,5 +1,6 @@
 package dev.dormouse.core;
 
+import dev.dormouse.core.spi.ProviderConfig;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;

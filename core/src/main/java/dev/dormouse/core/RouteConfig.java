@@ -21,7 +21,7 @@ import java.util.Optional;
  * @param retention opt-in TTL removal of the stopped container; optional
  * @param stream bounds on connections and sessions of a tcp or udp route; optional, see {@link StreamConfig}
  */
-public record RouteConfig(String name, List<String> hosts, URI target, Optional<URI> listen,
+public record RouteConfig(String name, List<String> hosts, URI target, Optional<ListenAddress> listen,
         Optional<ContainerRef> container, IdleConfig idle, HealthcheckConfig healthcheck, Optional<Duration> retention,
         StreamConfig stream) {
 

@@ -1,6 +1,5 @@
 package dev.dormouse.core;
 
-import java.net.URI;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -11,7 +10,7 @@ import java.util.Set;
 import java.util.function.Function;
 
 /**
- * The cross-route rules, in one place for the config file's checks ({@link ConfigLoader}) and for the merge
+ * The cross-route rules, in one place for the config file's checks ({@link FileRoutes}) and for the merge
  * of file and label routes ({@link RouteSet}): what a route claims (its name, hosts and listener), what
  * its dependencies must be, and dependency cycles. Each caller words the outcome for its reader.
  */
@@ -34,7 +33,7 @@ final class RouteRules {
         }
 
         /** Route {@code owner} listens on {@code theirs}: the same protocol and port as {@code listen}. */
-        record Listener(URI listen, String owner, URI theirs) implements Clash {}
+        record Listener(ListenAddress listen, String owner, ListenAddress theirs) implements Clash {}
     }
 
     /** The names, hosts and listeners of the routes accepted so far; the first to claim one keeps it. */
@@ -44,7 +43,7 @@ final class RouteRules {
         private final Map<String, String> hosts = new HashMap<>();
         /** Wildcard patterns and their owners. */
         private final List<Map.Entry<String, String>> wildcards = new ArrayList<>();
-        private final Map<String, Map.Entry<String, URI>> listeners = new HashMap<>();
+        private final Map<String, Map.Entry<String, ListenAddress>> listeners = new HashMap<>();
 
         /**
          * What {@code r} claims that accepted routes already have, in the order name, hosts, listener. With
@@ -72,7 +71,7 @@ final class RouteRules {
                 if (best != null) out.add(new Clash.Host(h, best.getValue(), best.getKey()));
             }
             if (r.listen().isPresent()) {
-                Map.Entry<String, URI> owner = listeners.get(ConfigLoader.listenerKey(r.listen().get()));
+                Map.Entry<String, ListenAddress> owner = listeners.get(r.listen().get().clashKey());
                 if (owner != null && !owner.getKey().equals(r.name())) out.add(new Clash.Listener(r.listen().get(), owner.getKey(), owner.getValue()));
             }
             return out;
@@ -84,7 +83,7 @@ final class RouteRules {
             for (String h : r.hosts()) {
                 if (hosts.putIfAbsent(h, r.name()) == null && Hosts.isWildcard(h)) wildcards.add(Map.entry(h, r.name()));
             }
-            r.listen().ifPresent(l -> listeners.putIfAbsent(ConfigLoader.listenerKey(l), Map.entry(r.name(), l)));
+            r.listen().ifPresent(l -> listeners.putIfAbsent(l.clashKey(), Map.entry(r.name(), l)));
         }
     }
 

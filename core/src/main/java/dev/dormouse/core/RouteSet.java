@@ -154,7 +154,7 @@ public final class RouteSet {
                 case RouteRules.Clash.Host h -> h.covered()
                         ? "host '" + h.host() + "' is covered by route '" + h.owner() + "' (" + h.pattern() + ")"
                         : "host '" + h.host() + "' is used by route '" + h.owner() + "'";
-                case RouteRules.Clash.Listener l -> "listener " + l.listen().getScheme() + " port " + l.listen().getPort()
+                case RouteRules.Clash.Listener l -> "listener " + l.listen().transport() + " port " + l.listen().port()
                         + " is used by route '" + l.owner() + "' (" + l.theirs() + ")";
             };
         }

@@ -20,14 +20,14 @@ import org.junit.jupiter.api.Test;
 class RouteSetTest {
     /** File routes used by the cases: a wildcard, exact hosts, a stream listener, a route without a container. */
     private static final List<RouteConfig> FILE = ConfigLoader.parse(new StringReader("""
-            providers: {docker: [{name: local}]}
+            providers: {box: [{name: local}]}
             routes:
               - {name: apps, hosts: ['*.apps.t'], container: apps}
               - {name: web, hosts: [web.t, a.apps.t], container: web}
               - {name: dns, listen: 'udp://127.0.0.1:5353', target: 'udp://:53', container: dns}
               - {name: plain, hosts: [plain.t], target: 'http://10.0.0.1:80'}
               - {name: deep, hosts: ['*.deep.apps.t'], container: deep}
-            """), "t.yml", Path.of("."), Path.of("t.yml")).routes();
+            """), "t.yml", Path.of("."), Path.of("t.yml"), TestKinds.KINDS).routes();
 
     /**
      * A label route of container {@code container} (route name from it), created {@code created} seconds
@@ -37,7 +37,7 @@ class RouteSetTest {
     static RouteSet.Label label(String container, long created, String claims, String... deps) {
         boolean stream = claims.startsWith("tcp://") || claims.startsWith("udp://");
         List<String> hosts = stream ? List.of() : Arrays.asList(claims.split(","));
-        Optional<URI> listen = stream ? Optional.of(ConfigLoader.parseListen(claims)) : Optional.empty();
+        Optional<ListenAddress> listen = stream ? Optional.of(ListenAddress.parseStream(claims)) : Optional.empty();
         URI target = URI.create((stream ? claims.substring(0, 3) : "http") + "://:80");
         IdleConfig idle = new IdleConfig(Duration.ZERO, StopMethod.STOP, "SIGTERM", Duration.ofSeconds(10), Duration.ofSeconds(60), List.of(deps),
                 Optional.empty(), false, true, UserAgentFilter.NONE, IdleConfig.DEFAULT_MAX_HELD_REQUESTS);

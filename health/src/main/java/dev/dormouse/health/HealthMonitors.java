@@ -56,6 +56,7 @@ public final class HealthMonitors implements AutoCloseable {
     /** Stops and forgets a route's monitor (a check already running finishes on its own). */
     public synchronized void remove(String route) {
         monitors.remove(route);
+        crashedUnmonitored.remove(route);
         java.util.concurrent.ScheduledFuture<?> f = schedules.remove(route);
         if (f != null) f.cancel(false);
     }
@@ -79,6 +80,45 @@ public final class HealthMonitors implements AutoCloseable {
                 }
             });
         }, jitter, interval, TimeUnit.MILLISECONDS));
+    }
+
+    /** Routes without a monitor (health checks disabled) whose crash was published and whose recovery was not yet. */
+    private final java.util.Set<String> crashedUnmonitored = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /**
+     * A route's container crashed (see {@code RouteIncident}): its monitor goes {@code error} at once with
+     * {@code reason} (see {@link HealthMonitor#crashed}). A route whose checks are disabled has no monitor
+     * to tell, but its crash still reaches the listeners (and so the notifications): as one change from
+     * {@code unknown} to {@code error}, and one back to {@code healthy} at {@link #recovered}.
+     */
+    public void crashed(String route, String reason) {
+        Optional<HealthMonitor> m = get(route);
+        if (m.isPresent()) {
+            m.get().crashed(reason);
+        } else if (crashedUnmonitored.add(route)) {
+            publish(new StatusChange(route, HealthStatus.UNKNOWN, HealthStatus.ERROR, reason, 0, clock.instant(), true));
+        }
+    }
+
+    /**
+     * A route is ready again after a crash or a failed wake: its monitor checks now rather than at its next
+     * turn, so the {@code up} comes as soon as the check passes.
+     */
+    public void recovered(String route) {
+        Optional<HealthMonitor> m = get(route);
+        if (m.isPresent()) {
+            HealthMonitor mon = m.get();
+            if (!mon.running.compareAndSet(false, true)) return;
+            Thread.ofVirtual().name("health-" + route).start(() -> {
+                try {
+                    mon.runCheck();
+                } finally {
+                    mon.running.set(false);
+                }
+            });
+        } else if (crashedUnmonitored.remove(route)) {
+            publish(new StatusChange(route, HealthStatus.ERROR, HealthStatus.HEALTHY, "ready again", 0, clock.instant()));
+        }
     }
 
     private void publish(StatusChange c) {

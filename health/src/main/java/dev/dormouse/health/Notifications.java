@@ -22,10 +22,13 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
 
 /**
- * Sends a {@code down} notification when a route's monitor becomes unhealthy (or error), and an {@code up}
- * one when it is healthy again, only after a down was sent. Each delivery runs on its own virtual thread
- * with retries (exponential backoff with jitter), so a slow or failing notifier never delays a check.
- * Tokens are read from their files once; they never appear in logs or errors.
+ * Sends the notifications of a route's episodes, each once: {@code down} when its monitor becomes unhealthy
+ * (or error), {@code crashed} instead when that is because its container crashed (the change is marked so),
+ * and {@code up} when it is healthy again, only after one of those was sent; {@code wake_failed} when
+ * {@link #wakeFailed} is told of a failed wake (the idle watcher reports only the first of an episode).
+ * Each delivery runs on its own virtual thread with retries (exponential backoff with jitter), so a slow or
+ * failing notifier never delays a check. Tokens are read from their files once; they never appear in logs
+ * or errors.
  */
 public final class Notifications implements Consumer<StatusChange> {
     private static final System.Logger LOG = System.getLogger("dev.dormouse.health.notify");
@@ -33,7 +36,9 @@ public final class Notifications implements Consumer<StatusChange> {
     /**
      * One notification.
      *
-     * @param event {@code down} or {@code up}
+     * @param event {@code down}, {@code crashed}, {@code up} or {@code wake_failed}
+     * @param detail what was seen: the failing check's answer, the crash ({@code exited with code 137},
+     *     {@code OOM killed}), the wake's error
      */
     public record Notification(String route, String event, HealthStatus status, String detail, long latencyMillis, Instant time) {
         String json() {
@@ -45,7 +50,27 @@ public final class Notifications implements Consumer<StatusChange> {
         }
 
         String text() {
-            return "route " + route + " is " + (event.equals("down") ? status.label() : "healthy again") + (detail.isEmpty() ? "" : ": " + detail);
+            String what = switch (event) {
+                case "up" -> "is healthy again";
+                case "crashed" -> "crashed";
+                case "wake_failed" -> "failed to wake";
+                default -> "is " + status.label();
+            };
+            return "route " + route + " " + what + (detail.isEmpty() ? "" : ": " + detail);
+        }
+
+        boolean bad() {
+            return !event.equals("up");
+        }
+
+        /** An ntfy tag (an emoji name) per event. */
+        String tag() {
+            return switch (event) {
+                case "up" -> "white_check_mark";
+                case "crashed" -> "boom";
+                case "wake_failed" -> "x";
+                default -> "warning";
+            };
         }
     }
 
@@ -85,16 +110,28 @@ public final class Notifications implements Consumer<StatusChange> {
         String event;
         if (c.to().isDown() && !c.from().isDown()) {
             if (Boolean.TRUE.equals(downSent.put(c.route(), true))) return; // still down since the last one
-            event = "down";
+            event = c.crashed() ? "crashed" : "down";
         } else if (c.to() == HealthStatus.HEALTHY && Boolean.TRUE.equals(downSent.get(c.route()))) {
             downSent.put(c.route(), false);
             event = "up";
         } else {
             return;
         }
-        Notification n = new Notification(c.route(), event, c.to(), c.detail(), c.latencyMillis(), c.at());
+        send(new Notification(c.route(), event, c.to(), c.detail(), c.latencyMillis(), c.at()));
+    }
+
+    /**
+     * A wake of {@code route} failed or timed out: {@code wake_failed} with the wake's error. The caller
+     * reports one per episode (until the route is ready again).
+     */
+    public void wakeFailed(String route, String reason, Instant at) {
+        send(new Notification(route, "wake_failed", HealthStatus.ERROR, reason, 0, at));
+    }
+
+    private void send(Notification n) {
+        if (!targets.isEmpty()) LOG.log(Level.DEBUG, "notification: {0}", n.text());
         for (Target t : targets) {
-            if (t.config().wants(event)) Thread.ofVirtual().name("notify-" + t.config().name()).start(() -> deliver(t, n));
+            if (t.config().wants(n.event())) Thread.ofVirtual().name("notify-" + t.config().name()).start(() -> deliver(t, n));
         }
     }
 
@@ -134,15 +171,15 @@ public final class Notifications implements Consumer<StatusChange> {
             case "ntfy" -> {
                 b = HttpRequest.newBuilder(URI.create(c.url())).POST(HttpRequest.BodyPublishers.ofString(n.text()))
                         .header("Title", "dormouse: " + n.route() + " " + n.event())
-                        .header("Tags", n.event().equals("down") ? "warning" : "white_check_mark")
-                        .header("Priority", n.event().equals("down") ? "high" : "default");
+                        .header("Tags", n.tag())
+                        .header("Priority", n.bad() ? "high" : "default");
                 t.token().ifPresent(tok -> b.header("Authorization", "Bearer " + tok));
             }
             case "gotify" -> {
                 String url = c.url().endsWith("/") ? c.url() + "message" : c.url() + "/message";
                 StringBuilder body = new StringBuilder("{\"title\":");
                 Json.quote(body, "dormouse: " + n.route() + " " + n.event()).append(",\"message\":");
-                Json.quote(body, n.text()).append(",\"priority\":").append(n.event().equals("down") ? 8 : 4).append('}');
+                Json.quote(body, n.text()).append(",\"priority\":").append(n.bad() ? 8 : 4).append('}');
                 b = HttpRequest.newBuilder(URI.create(url)).POST(HttpRequest.BodyPublishers.ofString(body.toString()))
                         .header("Content-Type", "application/json");
                 t.token().ifPresent(tok -> b.header("X-Gotify-Key", tok));

@@ -156,6 +156,103 @@ class HealthTest {
     }
 
     @Test
+    void aCrashIsDownAtOnceAsCrashedAndUpWhenACheckPassesAgain() throws Exception {
+        List<String> got = new CopyOnWriteArrayList<>();
+        Notifications n = new Notifications(List.of(new NotificationConfig("hook", "webhook", receiver(got, 0), Optional.empty(),
+                List.of(), Map.of())), 1, Duration.ofMillis(10));
+        HealthMonitors ms = monitors();
+        ms.subscribe(n);
+        java.util.concurrent.atomic.AtomicBoolean up = new java.util.concurrent.atomic.AtomicBoolean(true);
+        java.util.concurrent.atomic.AtomicBoolean notReady = new java.util.concurrent.atomic.AtomicBoolean(false);
+        HealthcheckConfig cfg = hc(3, "20ms", "<500", false);
+        HealthMonitor m = ms.add("web", cfg, timeout -> up.get() ? new CheckResult(true, false, Duration.ZERO, "HTTP 200")
+                : new CheckResult(false, false, Duration.ZERO, "container web is stopped"), notReady::get);
+        ms.start();
+        await("healthy", () -> m.status() == HealthStatus.HEALTHY);
+
+        up.set(false);
+        notReady.set(true); // the watcher no longer calls the route ready: a monitor would see a nap
+        ms.crashed("web", "exited with code 137");
+        assertEquals(HealthStatus.ERROR, m.status(), "down at once, not after three failed checks");
+        assertTrue(m.snapshot().detail().startsWith("exited with code 137"), m.snapshot().detail());
+        await("crashed delivered", () -> got.size() == 1);
+        assertTrue(got.get(0).startsWith("{\"route\":\"web\",\"event\":\"crashed\",\"status\":\"error\",\"detail\":\"exited with code 137\""),
+                got.get(0));
+        long checks = m.snapshot().checks();
+        await("a few more checks", () -> m.snapshot().checks() > checks + 5);
+        assertEquals(HealthStatus.ERROR, m.status(), "still down, never napping, while the container is stopped");
+        assertEquals("exited with code 137 (container web is stopped)", m.snapshot().detail());
+        ms.crashed("web", "exited with code 137");
+        assertEquals(1, got.size(), "one notification per episode");
+
+        notReady.set(false);
+        up.set(true); // woken by the next request
+        ms.recovered("web");
+        await("healthy again", () -> m.status() == HealthStatus.HEALTHY);
+        await("up delivered", () -> got.size() == 2);
+        assertTrue(got.get(1).contains("\"event\":\"up\",\"status\":\"healthy\""), got.get(1));
+        assertFalse(m.downByCrash());
+    }
+
+    @Test
+    void aRouteWithoutAMonitorStillReportsItsCrashAndItsRecovery() throws Exception {
+        List<String> got = new CopyOnWriteArrayList<>();
+        Notifications n = new Notifications(List.of(new NotificationConfig("hook", "webhook", receiver(got, 0), Optional.empty(),
+                List.of(), Map.of())), 1, Duration.ofMillis(10));
+        HealthMonitors ms = monitors();
+        ms.subscribe(n);
+        ms.crashed("unchecked", "OOM killed");
+        ms.crashed("unchecked", "OOM killed");
+        await("crashed delivered", () -> got.size() == 1);
+        assertTrue(got.get(0).contains("\"event\":\"crashed\",\"status\":\"error\",\"detail\":\"OOM killed\""), got.get(0));
+        ms.recovered("unchecked");
+        ms.recovered("unchecked");
+        await("up delivered", () -> got.size() == 2);
+        assertTrue(got.get(1).contains("\"event\":\"up\""), got.get(1));
+        ms.recovered("unchecked");
+        Thread.sleep(100);
+        assertEquals(2, got.size(), String.join("\n", got));
+    }
+
+    @Test
+    void crashesAndFailedWakesGoToTheNotifiersThatAskForThemInEachFormat() throws Exception {
+        List<String> got = new CopyOnWriteArrayList<>();
+        HttpServer s = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        s.createContext("/", x -> {
+            got.add(x.getRequestURI().getPath() + " title=" + x.getRequestHeaders().getFirst("Title") + " tags="
+                    + x.getRequestHeaders().getFirst("Tags") + " priority=" + x.getRequestHeaders().getFirst("Priority") + " body="
+                    + new String(x.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+            x.sendResponseHeaders(200, -1);
+            x.close();
+        });
+        s.start();
+        closing.add(() -> s.stop(0));
+        String base = "http://127.0.0.1:" + s.getAddress().getPort();
+        Notifications n = new Notifications(List.of(
+                new NotificationConfig("n", "ntfy", base + "/alerts", Optional.empty(), List.of("down"), Map.of()),
+                new NotificationConfig("g", "gotify", base, Optional.empty(), List.of("wake_failed"), Map.of()),
+                new NotificationConfig("w", "webhook", base + "/hook", Optional.empty(), List.of("crashed", "wake_failed"), Map.of())),
+                1, Duration.ofMillis(10));
+        java.time.Instant t = java.time.Instant.parse("2026-11-23T10:00:00Z");
+        n.accept(new StatusChange("db", HealthStatus.HEALTHY, HealthStatus.ERROR, "exited with code 137", 0, t, true));
+        await("the crash to ntfy (it wants downs) and the webhook", () -> got.size() == 2);
+        assertTrue(got.contains("/alerts title=dormouse: db crashed tags=boom priority=high body=route db crashed: exited with code 137"), got.toString());
+        assertTrue(got.contains("/hook title=null tags=null priority=null body={\"route\":\"db\",\"event\":\"crashed\",\"status\":\"error\","
+                + "\"detail\":\"exited with code 137\",\"latency_ms\":0,\"time\":\"2026-11-23T10:00:00Z\"}"), got.toString());
+        got.clear();
+        n.wakeFailed("app", "wake of route 'app' timed out after 2s (container app did not become ready)", t);
+        await("the failed wake to gotify and the webhook", () -> got.size() == 2);
+        assertTrue(got.contains("/message title=null tags=null priority=null body={\"title\":\"dormouse: app wake_failed\",\"message\":"
+                + "\"route app failed to wake: wake of route 'app' timed out after 2s (container app did not become ready)\",\"priority\":8}"),
+                got.toString());
+        assertTrue(got.stream().anyMatch(g -> g.startsWith("/hook") && g.contains("\"event\":\"wake_failed\",\"status\":\"error\"")), got.toString());
+        got.clear();
+        n.accept(new StatusChange("web", HealthStatus.HEALTHY, HealthStatus.UNHEALTHY, "HTTP 503", 2, t));
+        await("a plain down to ntfy only", () -> got.size() == 1);
+        assertTrue(got.get(0).startsWith("/alerts title=dormouse: web down tags=warning"), got.get(0));
+    }
+
+    @Test
     void aFlappingTargetWithThreeRetriesNeverNotifies() throws Exception {
         AtomicInteger status = new AtomicInteger(200);
         AtomicInteger calls = new AtomicInteger();

@@ -13,7 +13,9 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * The idle watchers of all routes with a container, one shared timer thread for all of them, and the
@@ -57,6 +59,7 @@ public final class IdleWatchers implements AutoCloseable {
     /** Immutable, swapped as a whole by {@link #update}; readers never lock. */
     private volatile Map<String, RouteWatcher> byRoute = Map.of();
     private final List<AutoCloseable> subscriptions = new ArrayList<>();
+    private final List<Consumer<RouteIncident>> incidentListeners = new CopyOnWriteArrayList<>();
     private boolean started;
 
     /** Watchers that act on the providers directly and probe over sockets. */
@@ -85,11 +88,11 @@ public final class IdleWatchers implements AutoCloseable {
                 next.put(r.name(), old);
                 continue;
             }
-            String key = r.container().get().kind() + ":" + r.container().get().provider();
+            String key = r.container().get().providerKey();
             Optional<Provider> p = Optional.ofNullable(deps.providers().get(key));
             String err = "provider '" + key + "' of route '" + r.name() + "' is not available";
             next.put(r.name(), new RouteWatcher(r, p, err, deps.lifecycle(), deps.probe(), timers, deps.clock(),
-                    deps.nanos()));
+                    deps.nanos(), this::incident));
         }
         Map<RouteWatcher, List<RouteWatcher>> dependents = new java.util.HashMap<>();
         for (RouteWatcher w : next.values()) {
@@ -178,6 +181,26 @@ public final class IdleWatchers implements AutoCloseable {
         String id = ev.containerId();
         if (id == null || id.isEmpty()) return false;
         return id.equals(w.containerId()) || (ref.length() >= 12 && id.startsWith(ref));
+    }
+
+    /**
+     * Every route's incidents (a crash, a failed wake, the end of such an episode), on the thread that saw
+     * them; the listener must not block. Close the handle to unsubscribe.
+     */
+    public AutoCloseable subscribe(Consumer<RouteIncident> listener) {
+        Objects.requireNonNull(listener, "listener");
+        incidentListeners.add(listener);
+        return () -> incidentListeners.remove(listener);
+    }
+
+    private void incident(RouteIncident i) {
+        for (Consumer<RouteIncident> l : incidentListeners) {
+            try {
+                l.accept(i);
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "route " + i.route() + ": incident listener failed", e);
+            }
+        }
     }
 
     public Optional<IdleWatcher> get(String route) {

@@ -100,14 +100,22 @@ final class RouteWatcher implements IdleWatcher {
 
     private volatile Backoff backoff = Backoff.NONE;
 
+    /** Where this route's incidents go; the listener must not block. */
+    private final Consumer<RouteIncident> incidents;
+    /** Why the container crashed, while that episode lasts (until ready again); guarded by this object's lock. */
+    private String crash;
+    /** Whether a failed wake was reported in this episode; guarded by this object's lock. */
+    private boolean wakeFailureReported;
+
     private final Object eventLock = new Object();
     private final List<WakeEvent> history = new ArrayList<>();
     private final List<Consumer<WakeEvent>> listeners = new CopyOnWriteArrayList<>();
     private final AtomicLong eventIds = new AtomicLong();
 
     RouteWatcher(RouteConfig config, Optional<Provider> provider, String providerError, Lifecycle lifecycle,
-            ReadinessProbe probe, ScheduledExecutorService timers, Clock clock, NanoClock nanos) {
+            ReadinessProbe probe, ScheduledExecutorService timers, Clock clock, NanoClock nanos, Consumer<RouteIncident> incidents) {
         this.config = config;
+        this.incidents = incidents;
         this.idle = config.idle();
         this.provider = provider;
         this.providerError = providerError;
@@ -204,7 +212,7 @@ final class RouteWatcher implements IdleWatcher {
     }
 
     String providerKey() {
-        return config.container().orElseThrow().kind() + ":" + config.container().orElseThrow().provider();
+        return config.container().orElseThrow().providerKey();
     }
 
     // ---------------------------------------------------------------- idle timer
@@ -594,6 +602,7 @@ final class RouteWatcher implements IdleWatcher {
     }
 
     private void succeed(CompletableFuture<Void> f) {
+        boolean episodeEnded;
         synchronized (this) {
             if (f.isDone() || settled == f) return;
             settled = f;
@@ -601,16 +610,25 @@ final class RouteWatcher implements IdleWatcher {
             lastActivity = nanos.nanoTime();
             backoff = Backoff.NONE;
             state = RouteState.READY;
+            episodeEnded = crash != null || wakeFailureReported;
+            crash = null;
+            wakeFailureReported = false;
         }
         armTimer(idleNanos);
         emit(WakeEvent.Type.READY, route() + " is ready", "");
         LOG.log(Level.INFO, "route {0}: ready", route());
+        if (episodeEnded) report(RouteIncident.Kind.RECOVERED, "");
         f.complete(null);
     }
 
-    /** A failed wake: the route backs off one step further before a wake request tries again. */
+    /**
+     * A failed wake: the route backs off one step further before a wake request tries again. The first
+     * failure since the route was last ready is reported as an incident; later ones in the same episode
+     * are not.
+     */
     private void fail(CompletableFuture<Void> f, String message) {
         Backoff b;
+        boolean first;
         synchronized (this) {
             if (f.isDone() || settled == f) return;
             settled = f;
@@ -618,10 +636,26 @@ final class RouteWatcher implements IdleWatcher {
             if (state != RouteState.MISSING) state = RouteState.ERROR;
             b = backoff.next(nanos.nanoTime(), message);
             backoff = b;
+            first = !wakeFailureReported;
+            wakeFailureReported = true;
         }
         emit(WakeEvent.Type.ERROR, "Wake failed", message);
         LOG.log(Level.WARNING, "route {0}: {1} (wake requests refused for {2})", route(), message, Durations.format(Duration.ofNanos(b.lengthNanos())));
+        if (first) report(RouteIncident.Kind.WAKE_FAILED, message);
         f.completeExceptionally(new WakeFailedException(message, Duration.ofNanos(b.lengthNanos())));
+    }
+
+    private void report(RouteIncident.Kind kind, String reason) {
+        try {
+            incidents.accept(new RouteIncident(route(), kind, reason, clock.instant()));
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "route " + route() + ": incident listener failed on " + kind, e);
+        }
+    }
+
+    /** Whether the route is in error because its container crashed (not because a wake failed). */
+    synchronized boolean crashed() {
+        return crash != null;
     }
 
     /** A wake that failed because of a dependency: this route's own backoff stays as it was. */
@@ -678,6 +712,7 @@ final class RouteWatcher implements IdleWatcher {
             return;
         }
         boolean adopt = false;
+        Optional<String> crashed = Optional.empty();
         ops.lock();
         try {
             CompletableFuture<Void> f = flight.get();
@@ -697,13 +732,31 @@ final class RouteWatcher implements IdleWatcher {
             RouteState before = state;
             switch (st.status()) {
                 case MISSING -> state = RouteState.MISSING;
-                case STOPPED, PAUSED -> state = RouteState.NAPPING;
+                case PAUSED -> state = RouteState.NAPPING;
+                case STOPPED -> {
+                    // Found stopped while ready: dormouse did not stop it, since every sleep (idle, dependency, admin) leaves
+                    // READY under this lock before it acts. Whether that is a crash or a nap, Exits decides. At start-up
+                    // there is no telling who stopped it: napping, as ever.
+                    if (!startup && before == RouteState.READY) {
+                        crashed = Exits.crash(false, idle.sleeps(), st.exitCode(), st.oomKilled());
+                    }
+                    if (crashed.isPresent()) {
+                        synchronized (this) {
+                            crash = crashed.get();
+                            lastError = "container " + container + " " + crashed.get();
+                            state = RouteState.ERROR;
+                        }
+                    } else if (!(before == RouteState.ERROR && crashed())) {
+                        // A crashed route stays in error, its reason shown, until it runs again; the next request wakes it.
+                        state = RouteState.NAPPING;
+                    }
+                }
                 case RUNNING -> {
                     if (startup && st.runningHealthy() && resolveTarget(p)) {
                         lastActivity = nanos.nanoTime();
                         state = RouteState.READY;
                         armTimer(idleNanos);
-                    } else if (state == RouteState.NAPPING || state == RouteState.MISSING) {
+                    } else if (state == RouteState.NAPPING || state == RouteState.MISSING || (state == RouteState.ERROR && crashed())) {
                         // Started by someone else. After a failed wake (ERROR) the next request retries instead.
                         adopt = true;
                     }
@@ -718,6 +771,11 @@ final class RouteWatcher implements IdleWatcher {
             }
         } finally {
             ops.unlock();
+        }
+        if (crashed.isPresent()) {
+            LOG.log(Level.WARNING, "route {0}: container {1} {2} without dormouse stopping it; route in error until it runs again", route(),
+                    container, crashed.get());
+            report(RouteIncident.Kind.CRASHED, crashed.get());
         }
         if (adopt) adopt();
     }

@@ -28,6 +28,11 @@ final class FakeProvider implements Provider {
     final List<String> inspections = new CopyOnWriteArrayList<>();
     /** Addresses of running containers, for targets that name no host. */
     final Map<String, String> addresses = new ConcurrentHashMap<>();
+    /** Last exit codes and OOM kills of containers, as an inspection reports them. */
+    final Map<String, Integer> exitCodes = new ConcurrentHashMap<>();
+    final java.util.Set<String> oomKilled = ConcurrentHashMap.newKeySet();
+    /** Runs inside every stop, as the engine's work (and the events it sends meanwhile) would. */
+    volatile Consumer<String> duringStop = c -> { };
 
     void add(String name, ContainerStatus s) {
         status.put(name, s);
@@ -41,6 +46,22 @@ final class FakeProvider implements Provider {
     void external(String name, ContainerStatus s, ContainerEvent.Action a) {
         if (s == ContainerStatus.MISSING) status.remove(name);
         else status.put(name, s);
+        if (s == ContainerStatus.RUNNING) {
+            exitCodes.remove(name);
+            oomKilled.remove(name);
+        }
+        event(name, a);
+    }
+
+    /** The container exits outside dormouse with {@code code} (OOM-killed, if so), and subscribers hear its {@code die}. */
+    void exits(String name, int code, boolean oom) {
+        exitCodes.put(name, code);
+        if (oom) oomKilled.add(name);
+        status.put(name, ContainerStatus.STOPPED);
+        event(name, ContainerEvent.Action.DIE);
+    }
+
+    void event(String name, ContainerEvent.Action a) {
         ContainerEvent ev = new ContainerEvent("local", "id-" + name, name, a, Instant.now(), Map.of());
         listeners.forEach(l -> l.accept(ev));
     }
@@ -60,14 +81,18 @@ final class FakeProvider implements Provider {
         inspections.add(c);
         ContainerStatus s = status.get(c);
         if (s == null) return ContainerState.missing(c);
-        return new ContainerState("id-" + c, c, s, health.getOrDefault(c, ContainerHealth.NONE), "img", 0, 0,
-                Optional.empty(), Optional.empty(), Map.of(), s == ContainerStatus.RUNNING ? addresses.getOrDefault(c, "") : "");
+        return new ContainerState("id-" + c, c, s, health.getOrDefault(c, ContainerHealth.NONE), "img", 0, exitCodes.getOrDefault(c, 0),
+                Optional.empty(), Optional.empty(), Map.of(), s == ContainerStatus.RUNNING ? addresses.getOrDefault(c, "") : "", oomKilled.contains(c));
     }
 
     private void act(String c, String action, ContainerStatus from, ContainerStatus to) {
         actions.add(action + " " + c);
         if (!status.containsKey(c)) throw new ProviderException(ProviderException.Reason.NOT_FOUND, "no such container " + c);
         status.put(c, to);
+        if (to == ContainerStatus.RUNNING) {
+            exitCodes.remove(c);
+            oomKilled.remove(c);
+        }
     }
 
     @Override
@@ -82,6 +107,7 @@ final class FakeProvider implements Provider {
     @Override
     public void stop(String c, String signal, Duration timeout) {
         act(c, "stop", ContainerStatus.RUNNING, ContainerStatus.STOPPED);
+        duringStop.accept(c);
     }
 
     @Override

@@ -499,4 +499,111 @@ class IdleWatchersTest {
         app.subscribe(late::add).close();
         assertEquals(List.of(error), late, "a loading page opened now is told the route is not coming, not that it is ready");
     }
+
+    // ---------------------------------------------------------------- crashes and failed wakes
+
+    private final List<RouteIncident> incidents = new CopyOnWriteArrayList<>();
+
+    private IdleWatchers following(IdleWatchers w) {
+        w.subscribe(incidents::add);
+        return w;
+    }
+
+    private List<String> incidents() {
+        return incidents.stream().map(i -> i.route() + " " + i.kind().name().toLowerCase() + (i.reason().isEmpty() ? "" : " " + i.reason())).toList();
+    }
+
+    @Test
+    void aContainerThatStopsWithoutDormouseAskingIsACrashUnlessItIsANap() throws Exception {
+        for (String c : List.of("never", "clean", "failed", "oom", "paused")) docker.add(c, ContainerStatus.RUNNING);
+        IdleWatchers w = following(watchers(route("never", 1, "") + route("clean", 2, "idle_timeout: 1h") + route("failed", 3, "idle_timeout: 1h")
+                + route("oom", 4, "idle_timeout: 1h") + route("paused", 5, "")));
+        for (String c : List.of("never", "clean", "failed", "oom", "paused")) assertEquals(RouteState.READY, w.get(c).orElseThrow().state(), c);
+
+        docker.exits("never", 137, false);
+        docker.exits("clean", 0, false);
+        docker.exits("failed", 1, false);
+        docker.exits("oom", 137, true);
+        docker.external("paused", ContainerStatus.PAUSED, ContainerEvent.Action.PAUSE);
+        await("three crashes", () -> incidents.size() == 3);
+        await("clean and paused nap", () -> w.get("clean").orElseThrow().state() == RouteState.NAPPING
+                && w.get("paused").orElseThrow().state() == RouteState.NAPPING);
+        assertEquals(java.util.Set.of("never crashed exited with code 137", "failed crashed exited with code 1", "oom crashed OOM killed"),
+                java.util.Set.copyOf(incidents()));
+        IdleWatcher never = w.get("never").orElseThrow();
+        assertEquals(RouteState.ERROR, never.state(), "a crash is no nap");
+        assertEquals("container never exited with code 137", never.lastError().orElseThrow());
+        assertEquals(RouteState.ERROR, w.get("oom").orElseThrow().state());
+
+        // The rest of Docker's events for the same exit re-read the container: no second incident, still in error.
+        long inspections = docker.inspections.stream().filter("never"::equals).count();
+        docker.event("never", ContainerEvent.Action.STOP);
+        docker.event("oom", ContainerEvent.Action.DIE);
+        await("the later events were read", () -> docker.inspections.stream().filter("never"::equals).count() > inspections);
+        Thread.sleep(50); // the state is set just after the inspection
+        assertEquals(RouteState.ERROR, never.state());
+        assertEquals(3, incidents.size(), incidents().toString());
+
+        never.wake(OpSource.WAKE_REQUEST).get(5, TimeUnit.SECONDS);
+        assertEquals(RouteState.READY, never.state(), "the next request wakes it as ever");
+        assertTrue(never.lastError().isEmpty());
+        assertEquals("never recovered", incidents().get(3));
+        docker.exits("never", 2, false);
+        await("a new episode", () -> incidents.size() == 5);
+        assertEquals("never crashed exited with code 2", incidents().get(4));
+    }
+
+    @Test
+    void dormousesOwnStopIsANapWhateverTheExitCodeEvenWhenItsEventComesWhileItStops() throws Exception {
+        docker.add("web", ContainerStatus.RUNNING);
+        IdleWatchers w = following(watchers(route("web", 1, "")));
+        IdleWatcher web = w.get("web").orElseThrow();
+        // The container ignores SIGTERM: the engine kills it after stop_timeout (exit 137), and its die event arrives mid-stop.
+        docker.duringStop = c -> {
+            docker.exitCodes.put(c, 137);
+            docker.event(c, ContainerEvent.Action.DIE);
+        };
+        web.sleep(OpSource.ADMIN).get(5, TimeUnit.SECONDS);
+        long inspections = docker.inspections.size();
+        docker.event("web", ContainerEvent.Action.STOP);
+        await("the events were read", () -> docker.inspections.size() > inspections);
+        Thread.sleep(50); // the state is set just after the inspection
+        assertEquals(RouteState.NAPPING, web.state());
+        assertEquals(List.of(), incidents(), "no crash: dormouse asked");
+    }
+
+    @Test
+    void aCrashedRouteStartedElsewhereIsAdoptedAndRecovers() throws Exception {
+        docker.add("web", ContainerStatus.RUNNING);
+        IdleWatchers w = following(watchers(route("web", 1, "")));
+        docker.exits("web", 139, false);
+        await("crashed", () -> incidents.size() == 1);
+        docker.external("web", ContainerStatus.RUNNING, ContainerEvent.Action.START);
+        await("adopted", () -> w.get("web").orElseThrow().state() == RouteState.READY);
+        await("recovered", () -> incidents.size() == 2);
+        assertEquals(List.of("web crashed exited with code 139", "web recovered"), incidents());
+    }
+
+    @Test
+    void aFailedWakeIsReportedOncePerEpisode() throws Exception {
+        docker.add("flaky", ContainerStatus.STOPPED);
+        docker.failStart = true;
+        IdleWatcher flaky = following(pinned(route("flaky", 1, "idle_timeout: 1h"))).get("flaky").orElseThrow();
+        failure(flaky.wake(OpSource.WAKE_REQUEST));
+        refused(flaky, Duration.ofSeconds(1));
+        advance(Duration.ofSeconds(1));
+        failure(flaky.wake(OpSource.WAKE_REQUEST));
+        failure(flaky.wake(OpSource.ADMIN));
+        assertEquals(3, docker.count("start flaky"), "three real attempts");
+        assertEquals(List.of("flaky wake_failed docker local: start container 'flaky': boom"), incidents(), "one report for the episode");
+
+        docker.failStart = false;
+        flaky.wake(OpSource.ADMIN).get(5, TimeUnit.SECONDS);
+        assertEquals("flaky recovered", incidents().get(1));
+        flaky.sleep(OpSource.ADMIN).get(5, TimeUnit.SECONDS);
+        docker.failStart = true;
+        failure(flaky.wake(OpSource.WAKE_REQUEST));
+        assertEquals(3, incidents.size(), "a new episode, a new report: " + incidents());
+        assertEquals(RouteIncident.Kind.WAKE_FAILED, incidents.get(2).kind());
+    }
 }

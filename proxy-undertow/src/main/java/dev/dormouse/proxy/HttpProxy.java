@@ -1,5 +1,6 @@
 package dev.dormouse.proxy;
 
+import dev.dormouse.core.ListenAddress;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.handlers.GracefulShutdownHandler;
 import java.lang.System.Logger.Level;
@@ -74,16 +75,17 @@ public final class HttpProxy implements AutoCloseable {
         worker = HttpListener.worker(io, "listen " + (plain ? settings.httpListen() : settings.httpsListen()));
         try {
             if (secure) {
-                String action = "listen https " + settings.httpsListen();
-                InetSocketAddress a = address(settings.httpsListen());
-                https = HttpListener.tls(worker, a, settings.limits(), scheme("https"), tls.get().context(), action);
+                ListenAddress listen = ListenAddress.parse(settings.httpsListen());
+                InetSocketAddress a = listen.bindAddress();
+                https = HttpListener.tls(worker, a, settings.limits(), scheme("https"), tls.get().context(), "listen https " + listen);
                 httpsPort = https.port();
                 router.httpsPort(httpsPort);
                 LOG.log(Level.INFO, "https proxy listening on {0}:{1,number,#}", a.getHostString(), httpsPort);
             }
             if (plain) {
-                InetSocketAddress a = address(settings.httpListen());
-                http = HttpListener.plain(worker, a, settings.limits(), scheme("http"), "listen " + settings.httpListen());
+                ListenAddress listen = ListenAddress.parse(settings.httpListen());
+                InetSocketAddress a = listen.bindAddress();
+                http = HttpListener.plain(worker, a, settings.limits(), scheme("http"), "listen " + listen);
                 httpPort = http.port();
                 LOG.log(Level.INFO, "http proxy listening on {0}:{1,number,#}", a.getHostString(), httpPort);
             }
@@ -102,12 +104,6 @@ public final class HttpProxy implements AutoCloseable {
             ex.setRequestScheme(scheme);
             graceful.handleRequest(ex);
         };
-    }
-
-    private static InetSocketAddress address(String listen) {
-        int colon = listen.lastIndexOf(':');
-        String host = colon <= 0 ? "0.0.0.0" : listen.substring(0, colon).replace("[", "").replace("]", "");
-        return new InetSocketAddress(host, Integer.parseInt(listen.substring(colon + 1)));
     }
 
     /** Swaps in a new route set; unchanged routes keep their upstream pools, removed ones lose their metric series. */

@@ -1,11 +1,11 @@
 package dev.dormouse.proxy;
 
+import dev.dormouse.core.ListenAddress;
 import dev.dormouse.core.spi.OpSource;
 import dev.dormouse.idlewatcher.IdleWatcher;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
-import java.net.URI;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -78,19 +78,19 @@ public final class StreamProxy implements AutoCloseable {
     }
 
     private void listen(ProxyRoute r) {
-        URI listen = r.config().listen().orElseThrow();
-        InetSocketAddress at = new InetSocketAddress(listen.getHost(), listen.getPort());
+        ListenAddress listen = r.config().listen().orElseThrow();
+        InetSocketAddress at = listen.bindAddress();
         StreamStats stats = new StreamStats(metrics.stream(r.config().name()));
         errors.remove(r.config().name());
         try {
-            StreamListener l = listen.getScheme().equals("tcp") ? new TcpListener(r, at, stats, nanoTime) : new UdpListener(r, at, stats, nanoTime);
+            StreamListener l = listen.transport().equals("tcp") ? new TcpListener(r, at, stats, nanoTime) : new UdpListener(r, at, stats, nanoTime);
             l.start();
             listeners.put(r.config().name(), l);
             scheduler.ifPresent(s -> {
                 long every = Math.clamp(r.config().stream().idleTimeout().toMillis() / 8, SWEEP_MIN_MS, SWEEP_MAX_MS);
                 l.sweeper = s.scheduleWithFixedDelay(() -> sweep(l), every, every, TimeUnit.MILLISECONDS);
             });
-            LOG.log(Level.INFO, "route {0}: {1} listening on {2}", r.config().name(), listen.getScheme(), l.address());
+            LOG.log(Level.INFO, "route {0}: {1} listening on {2}", r.config().name(), listen.transport(), l.address());
         } catch (IOException e) {
             String msg = "route " + r.config().name() + ": listen " + listen + ": "
                     + (e instanceof java.net.BindException ? "address already in use" : e.getMessage());

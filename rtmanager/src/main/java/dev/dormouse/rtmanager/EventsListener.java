@@ -2,7 +2,6 @@ package dev.dormouse.rtmanager;
 
 import dev.dormouse.core.spi.ContainerEvent;
 import java.lang.System.Logger.Level;
-import java.time.Clock;
 import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.List;
@@ -52,21 +51,20 @@ public final class EventsListener implements Consumer<ContainerEvent>, AutoClose
     private static final Set<RuntimeStatus> NOT_REMOVED = EnumSet.of(RuntimeStatus.RUNNING, RuntimeStatus.PAUSED, RuntimeStatus.STOPPED);
 
     /**
-     * @param lifecycle the store and the event hub
-     * @param clock tells whether a lease is still valid
+     * @param lifecycle the store and the event hub; it also tells whether an action holds a runtime's lease
+     *     (by its clock and the holder's liveness)
      * @param resync run on the listener's thread after a provider's {@code resync} event or a queue
      *     overflow; typically the reconciler's {@code tick}
      */
-    public record Deps(LifecycleService lifecycle, Clock clock, Runnable resync) {
+    public record Deps(LifecycleService lifecycle, Runnable resync) {
         public Deps {
             Objects.requireNonNull(lifecycle, "lifecycle");
-            Objects.requireNonNull(clock, "clock");
             Objects.requireNonNull(resync, "resync");
         }
 
         /** Without a resync action. */
-        public Deps(LifecycleService lifecycle, Clock clock) {
-            this(lifecycle, clock, () -> { });
+        public Deps(LifecycleService lifecycle) {
+            this(lifecycle, () -> { });
         }
     }
 
@@ -199,7 +197,7 @@ public final class EventsListener implements Consumer<ContainerEvent>, AutoClose
             case DESTROY -> {
                 oomKilled.remove(cid);
                 Set<RuntimeStatus> from = EnumSet.copyOf(LIVE);
-                if (!store.leaseHeld(id, deps.clock().instant())) from.add(RuntimeStatus.STOPPED);
+                if (!deps.lifecycle().actionUnderWay(id)) from.add(RuntimeStatus.STOPPED);
                 store.observe(id, RecordUpdate.observed(RuntimeStatus.REMOVED, cid), e.time(), from, cid, false,
                         Optional.of(new HealthDetails.Disappeared())).event().ifPresent(ev -> {
                             deps.lifecycle().publish(ev);

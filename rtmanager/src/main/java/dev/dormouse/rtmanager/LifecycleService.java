@@ -23,13 +23,22 @@ import java.util.function.Consumer;
  * The only code that changes containers, and the hub of the runtime manager: it knows the registered
  * runtimes and the providers, and publishes every committed operation and health event to subscribers.
  *
- * <p>{@link #perform} takes the runtime's lease, calls the provider, updates the record and appends
- * exactly one operation-log row, then releases the lease (the last three in one transaction). The lease
- * is a row in {@code leases} written in a {@code BEGIN IMMEDIATE} transaction, so it excludes actions of
- * other processes on the same database (the CLI) as well as other threads of this one: each acquisition
- * has its own holder id ({@code pid-random-counter}), so two threads of one process also meet as two
- * holders. A lease expires after the action's bound ({@code stop_timeout} + 30 s), so a crashed holder
- * blocks a runtime for at most that long. No database transaction stays open while the provider works.
+ * <p>{@link #perform} takes the runtime's lease and, in the same transaction, writes the action's
+ * operation-log row with outcome {@code pending}, so the action is on record before the provider is
+ * called; then it calls the provider, completes that row in place, updates the record and releases the
+ * lease (the last three in one transaction). The lease is a row in {@code leases} written in a
+ * {@code BEGIN IMMEDIATE} transaction, so it excludes actions of other processes on the same database
+ * (the CLI) as well as other threads of this one: each acquisition has its own holder id
+ * ({@code pid-random-counter}), so two threads of one process also meet as two holders. No database
+ * transaction stays open while the provider works.
+ *
+ * <p>A lease lasts as long as its action may: the provider's own bound on the call
+ * ({@link Provider#actionBound}: a Proxmox task's wait, a stop's {@code stop_timeout}) plus
+ * {@link #LEASE_MARGIN}, so no second actor acts while the call may still change the container. A lease
+ * names its holder's process (boot id, pid namespace, pid, start time; see {@link ProcessIdentity}), so a
+ * holder that died on this host is recognised at once: its lease is taken over, and its pending row is
+ * first resolved as {@code interrupted} from what the provider reports then ({@link #recover} does the
+ * same for every runtime at start-up). A holder on another host is respected until its lease expires.
  *
  * <p>The record's status is the fast path: when it differs from the action's target state the provider
  * is called at once (a wake of a stopped container costs exactly one provider call and no inspection);
@@ -60,7 +69,8 @@ public final class LifecycleService implements AutoCloseable {
 
     private final Deps deps;
     private final Map<String, RuntimeSpec> specs = new ConcurrentHashMap<>();
-    private final String holderPrefix = ProcessHandle.current().pid() + "-" + UUID.randomUUID().toString().substring(0, 8) + "-";
+    private final ProcessIdentity self = ProcessIdentity.current();
+    private final String holderPrefix = self.pid() + "-" + UUID.randomUUID().toString().substring(0, 8) + "-";
     private final AtomicLong acquisitions = new AtomicLong();
     private final RuntimeEvents events = new RuntimeEvents();
 
@@ -194,16 +204,20 @@ public final class LifecycleService implements AutoCloseable {
         };
         Instant started = deps.clock().instant();
         String holder = newHolder();
-        Optional<RuntimeRecord> locked = deps.store().acquire(runtimeId, holder, started, started.plus(spec.stopTimeout()).plus(LEASE_MARGIN));
+        Duration bound = p.actionBound(action(kind), spec.stopTimeout());
+        Duration look = p.actionBound(Provider.Action.INSPECT, spec.stopTimeout());
+        Optional<RuntimeStore.Acquisition.Acquired> locked = take(runtimeId, holder, (bound.compareTo(look) >= 0 ? bound : look).plus(LEASE_MARGIN),
+                Optional.of(new RuntimeStore.Intent(kind, source)));
         if (locked.isEmpty()) {
             String msg = kind.label() + " runtime '" + runtimeId + "': another action on it is under way";
             Operation op = finish(new RuntimeStore.Finish(runtimeId, "", kind, source, Outcome.CONFLICT, "lease_held", msg, started,
                     deps.clock().instant(), "", Optional.empty(), Optional.empty()));
             return new Attempt(op, Optional.of(new RuntimeConflictException(msg, op)));
         }
+        long opId = locked.get().operationId();
         boolean finished = false;
         try {
-            RuntimeRecord rec = locked.get();
+            RuntimeRecord rec = locked.get().record();
             String cid = rec.containerId();
             String image = "";
             if (kind == OpKind.REMOVE || rec.status() == want) {
@@ -212,14 +226,14 @@ public final class LifecycleService implements AutoCloseable {
                     st = p.inspect(spec.container());
                 } catch (RuntimeException e) {
                     finished = true;
-                    return failed(runtimeId, holder, kind, source, started, cid, e);
+                    return failed(runtimeId, holder, opId, kind, source, started, cid, e);
                 }
                 if (!st.id().isEmpty()) cid = st.id();
                 image = st.image();
                 RuntimeStatus now = RuntimeStatus.of(st.status());
                 if (now == want) {
                     finished = true;
-                    Operation op = finish(new RuntimeStore.Finish(runtimeId, holder, kind, source, Outcome.REPLAY_NO_OP, "", "", started,
+                    Operation op = finish(new RuntimeStore.Finish(runtimeId, holder, opId, kind, source, Outcome.REPLAY_NO_OP, "", "", started,
                             deps.clock().instant(), cid, Optional.of(new RecordUpdate(want, cid, image, true)), Optional.empty()));
                     return new Attempt(op, Optional.empty());
                 }
@@ -227,9 +241,15 @@ public final class LifecycleService implements AutoCloseable {
                     String msg = "remove runtime '" + runtimeId + "': container '" + spec.container() + "' is " + now.label()
                             + "; only a stopped container is removed";
                     finished = true;
-                    Operation op = finish(new RuntimeStore.Finish(runtimeId, holder, kind, source, Outcome.FAILURE, "not_stopped", msg, started,
-                            deps.clock().instant(), cid, Optional.empty(), Optional.empty()));
+                    Operation op = finish(new RuntimeStore.Finish(runtimeId, holder, opId, kind, source, Outcome.FAILURE, "not_stopped", msg,
+                            started, deps.clock().instant(), cid, Optional.empty(), Optional.empty()));
                     return new Attempt(op, Optional.of(new RuntimeManagerException(msg)));
+                }
+                // The look took part of the lease; the action gets its whole bound from now.
+                if (!deps.store().extend(runtimeId, holder, deps.clock().instant().plus(bound).plus(LEASE_MARGIN))) {
+                    finished = true;
+                    return new Attempt(deps.store().operation(opId).orElseThrow(), Optional.of(new RuntimeManagerException(
+                            kind.label() + " runtime '" + runtimeId + "': its lease was taken over while the container was inspected; not acting")));
                 }
             }
             try {
@@ -244,10 +264,10 @@ public final class LifecycleService implements AutoCloseable {
                 }
             } catch (RuntimeException e) {
                 finished = true;
-                return failed(runtimeId, holder, kind, source, started, cid, e);
+                return failed(runtimeId, holder, opId, kind, source, started, cid, e);
             }
             finished = true;
-            Operation op = finish(new RuntimeStore.Finish(runtimeId, holder, kind, source, Outcome.SUCCESS, "", "", started,
+            Operation op = finish(new RuntimeStore.Finish(runtimeId, holder, opId, kind, source, Outcome.SUCCESS, "", "", started,
                     deps.clock().instant(), cid, Optional.of(new RecordUpdate(want, cid, image, true)), Optional.empty()));
             LOG.log(Level.DEBUG, "runtime {0}: {1} ({2}) done", runtimeId, kind.label(), source.label());
             return new Attempt(op, Optional.empty());
@@ -257,13 +277,135 @@ public final class LifecycleService implements AutoCloseable {
     }
 
     /** Logs a provider failure; anything but a {@link ProviderException} is a provider defect, logged as {@code failed}. */
-    private Attempt failed(String runtimeId, String holder, OpKind kind, OpSource source, Instant started, String cid, RuntimeException e) {
+    private Attempt failed(String runtimeId, String holder, long opId, OpKind kind, OpSource source, Instant started, String cid,
+            RuntimeException e) {
         String code = e instanceof ProviderException pe ? pe.reason().name().toLowerCase(Locale.ROOT) : "failed";
         String msg = e.getMessage() == null ? e.getClass().getName() : e.getMessage();
         LOG.log(Level.WARNING, "runtime {0}: {1} ({2}) failed: {3}", runtimeId, kind.label(), source.label(), msg);
-        Operation op = finish(new RuntimeStore.Finish(runtimeId, holder, kind, source, Outcome.FAILURE, code, msg, started,
+        Operation op = finish(new RuntimeStore.Finish(runtimeId, holder, opId, kind, source, Outcome.FAILURE, code, msg, started,
                 deps.clock().instant(), cid, Optional.empty(), Optional.empty()));
         return new Attempt(op, Optional.of(e));
+    }
+
+    private static Provider.Action action(OpKind kind) {
+        return switch (kind) {
+            case START -> Provider.Action.START;
+            case STOP -> Provider.Action.STOP;
+            case KILL -> Provider.Action.KILL;
+            case PAUSE -> Provider.Action.PAUSE;
+            case UNPAUSE -> Provider.Action.UNPAUSE;
+            case REMOVE -> Provider.Action.REMOVE;
+            default -> throw new IllegalArgumentException(kind.label() + " is not a container action");
+        };
+    }
+
+    // ---------------------------------------------------------------- leases and recovery
+
+    /**
+     * Whether a lease no longer stands at {@code now}: it expired, or its holder is a process of this host
+     * that no longer exists.
+     */
+    boolean abandoned(RuntimeStore.Lease l, Instant now) {
+        return !l.expiresAt().isAfter(now) || self.judge(l.identity()) == ProcessIdentity.Liveness.DEAD;
+    }
+
+    /** Whether an action (of this process or another one) holds the runtime's lease now. */
+    boolean actionUnderWay(String runtimeId) {
+        Instant now = deps.clock().instant();
+        return deps.store().lease(runtimeId).filter(l -> !abandoned(l, now)).isPresent();
+    }
+
+    /**
+     * Takes the runtime's lease for {@code length} (with the intent's pending row); a lease left by a dead
+     * holder, or expired, is taken over once the row it covered is resolved.
+     *
+     * @return empty when another holder's lease stands
+     */
+    Optional<RuntimeStore.Acquisition.Acquired> take(String runtimeId, String holder, Duration length, Optional<RuntimeStore.Intent> intent) {
+        for (int attempt = 0; attempt < 3; attempt++) {
+            Instant now = deps.clock().instant();
+            switch (deps.store().acquire(runtimeId, holder, self, now, now.plus(length), intent, l -> abandoned(l, now))) {
+                case RuntimeStore.Acquisition.Acquired a -> {
+                    return Optional.of(a);
+                }
+                case RuntimeStore.Acquisition.Held h -> {
+                    return Optional.empty();
+                }
+                case RuntimeStore.Acquisition.Abandoned a -> resolve(a.lease(), now);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * Resolves what dead or expired holders left behind, before anything acts (the reconciler's pass runs
+     * this first, once before the daemon serves): every {@code pending} row whose lease no longer stands
+     * becomes {@code interrupted}, finished now, its message saying what the provider reports of the
+     * container now, which the record takes; its lease is released. A pending row that no lease names (its
+     * holder failed to complete it) is resolved the same way. Leases of dead holders that cover no action
+     * are released first. Rows of actions still under way are left alone.
+     *
+     * @return the rows resolved
+     */
+    public List<Operation> recover() {
+        Instant now = deps.clock().instant();
+        List<Operation> done = new java.util.ArrayList<>();
+        for (RuntimeStore.Lease l : deps.store().leases()) {
+            if (l.operationId() == 0 && abandoned(l, now)) releaseQuietly(l.runtimeId(), l.holder());
+        }
+        for (RuntimeStore.Pending p : deps.store().pending()) {
+            Optional<RuntimeStore.Lease> l = p.lease();
+            if (l.isPresent()) {
+                if (abandoned(l.get(), now)) resolve(l.get(), now).ifPresent(done::add);
+                continue;
+            }
+            Observation o = observe(p.operation().runtimeId());
+            deps.store().interrupt(p.operation().id(), Optional.empty(), "lease_lost", "interrupted: the action's lease was gone; " + o.found(),
+                    o.at(), o.containerId(), o.update()).ifPresent(w -> done.add(resolved(w)));
+        }
+        return done;
+    }
+
+    /** Resolves the pending row of an abandoned lease and releases the lease. */
+    private Optional<Operation> resolve(RuntimeStore.Lease l, Instant now) {
+        boolean dead = self.judge(l.identity()) == ProcessIdentity.Liveness.DEAD;
+        Observation o = observe(l.runtimeId());
+        String why = dead ? "dormouse stopped during the action" : "the action outlived its lease (which expired at " + l.expiresAt() + ")";
+        Optional<RuntimeStore.Written> w = deps.store().interrupt(l.operationId(), Optional.of(l.holder()), dead ? "holder_died" : "lease_expired",
+                "interrupted: " + why + "; " + o.found(), o.at(), o.containerId(), o.update());
+        if (w.isEmpty()) {
+            // Completed or resolved meanwhile; a lease that still names a finished row is just stale.
+            if (l.operationId() > 0) deps.store().lease(l.runtimeId()).filter(x -> x.holder().equals(l.holder()))
+                    .ifPresent(x -> releaseQuietly(x.runtimeId(), x.holder()));
+            return Optional.empty();
+        }
+        return Optional.of(resolved(w.get()));
+    }
+
+    private Operation resolved(RuntimeStore.Written w) {
+        Operation op = w.operation();
+        LOG.log(Level.WARNING, "runtime {0}: {1} ({2}) started {3} {4}", op.runtimeId(), op.kind().label(), op.source().label(), op.startedAt(),
+                op.errorMessage());
+        publish(w);
+        return op;
+    }
+
+    /** What the provider reports of a runtime's container now, for resolving an interrupted action. */
+    private record Observation(Instant at, String found, String containerId, Optional<RecordUpdate> update) {}
+
+    private Observation observe(String runtimeId) {
+        Instant at = deps.clock().instant();
+        try {
+            RuntimeSpec spec = target(runtimeId);
+            Provider p = provider(spec.provider()).orElseThrow(() -> new RuntimeManagerException("provider '" + spec.provider() + "' is not configured"));
+            ContainerState st = p.inspect(spec.container());
+            RuntimeStatus status = RuntimeStatus.of(st.status());
+            String found = st.status() == dev.dormouse.core.spi.ContainerStatus.MISSING ? "the container was not found"
+                    : "the container was found " + status.label();
+            return new Observation(at, found, st.id(), Optional.of(new RecordUpdate(status, st.id(), st.image(), true)));
+        } catch (RuntimeException e) {
+            return new Observation(at, "the container could not be inspected: " + e.getMessage(), "", Optional.empty());
+        }
     }
 
     /** The registered spec, or for a runtime this process did not register, one made from its record. */

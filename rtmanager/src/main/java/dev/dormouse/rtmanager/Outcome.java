@@ -11,7 +11,17 @@ public enum Outcome {
     /** The container was already in the wanted state; the provider was not asked to act. */
     REPLAY_NO_OP,
     /** Another action (this process or another one) held the runtime's lease; nothing was done. */
-    CONFLICT;
+    CONFLICT,
+    /**
+     * The action is under way: the row was written with the lease, before the provider was called, and is
+     * completed in place when the action ends. Its {@code finished_at} is not set yet.
+     */
+    PENDING,
+    /**
+     * The action never reported: its holder died (or its lease expired) while it was pending. The row was
+     * resolved later from what the provider reported then; {@code error_message} says what was found.
+     */
+    INTERRUPTED;
 
     public String label() {
         return name().toLowerCase(Locale.ROOT);

@@ -36,6 +36,11 @@ import java.util.Set;
  * A record of a runtime that is no longer registered and not yet removed is marked {@code removed},
  * logged as {@code reconcile_dispose}; its container is not touched. Containers are never changed.
  *
+ * <p>Each pass begins with {@link LifecycleService#recover()}: actions whose holder died (or whose lease
+ * expired) while they were {@code pending} are resolved as {@code interrupted} from what the provider
+ * reports, and their leases released, so that the pass that runs before the daemon serves is never held
+ * up by a lease of the process that ran before it.
+ *
  * <p>Each correction takes the runtime's lease, inspects again under it and writes its row, record change
  * and health event in one transaction. A runtime whose lease is held is left for the next pass (the
  * action holding it records the state itself); a runtime whose inspection fails is logged and skipped.
@@ -77,14 +82,19 @@ public final class Reconciler implements AutoCloseable {
     /**
      * One pass, on the caller's thread.
      *
-     * @return the operation rows it wrote, in order
+     * @return the operation rows it wrote, in order: the interrupted actions it resolved first, then its corrections
      */
     public synchronized List<Operation> tick() {
         OpSource source = firstPassDone ? OpSource.RECONCILE : OpSource.STARTUP;
         firstPassDone = true;
         LifecycleService lc = deps.lifecycle();
-        Map<String, RuntimeSpec> specs = lc.specs();
         List<Operation> done = new ArrayList<>();
+        try {
+            done.addAll(lc.recover());
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "recovering interrupted actions failed, next pass retries: {0}", e.getMessage());
+        }
+        Map<String, RuntimeSpec> specs = lc.specs();
         for (RuntimeRecord r : lc.store().records()) {
             if (Thread.currentThread().isInterrupted()) break;
             try {
@@ -101,8 +111,9 @@ public final class Reconciler implements AutoCloseable {
     private Optional<Operation> dispose(RuntimeRecord r, OpSource source) {
         if (r.status() == RuntimeStatus.REMOVED) return Optional.empty();
         Correction c = new Correction(OpKind.RECONCILE_DISPOSE, RuntimeStatus.REMOVED, "", "", Optional.empty());
-        return apply(r.runtimeId(), source, locked -> locked.status() == RuntimeStatus.REMOVED || deps.lifecycle().spec(r.runtimeId()).isPresent()
-                ? Optional.empty() : Optional.of(c), "no longer configured");
+        return apply(r.runtimeId(), source, LifecycleService.LEASE_MARGIN,
+                locked -> locked.status() == RuntimeStatus.REMOVED || deps.lifecycle().spec(r.runtimeId()).isPresent()
+                        ? Optional.empty() : Optional.of(c), "no longer configured");
     }
 
     private Optional<Operation> reconcile(RuntimeRecord r, RuntimeSpec spec, OpSource source) {
@@ -112,7 +123,8 @@ public final class Reconciler implements AutoCloseable {
             return Optional.empty();
         }
         if (decide(r, p.get().inspect(spec.container())).isEmpty()) return Optional.empty();
-        return apply(r.runtimeId(), source, locked -> decide(locked, p.get().inspect(spec.container())), "container '" + spec.container() + "'");
+        Duration look = p.get().actionBound(Provider.Action.INSPECT, spec.stopTimeout()).plus(LifecycleService.LEASE_MARGIN);
+        return apply(r.runtimeId(), source, look, locked -> decide(locked, p.get().inspect(spec.container())), "container '" + spec.container() + "'");
     }
 
     private interface Decision {
@@ -120,18 +132,18 @@ public final class Reconciler implements AutoCloseable {
     }
 
     /** Takes the lease, decides again on the record read under it, and writes the correction. */
-    private Optional<Operation> apply(String runtimeId, OpSource source, Decision decision, String context) {
+    private Optional<Operation> apply(String runtimeId, OpSource source, Duration lease, Decision decision, String context) {
         LifecycleService lc = deps.lifecycle();
         Instant started = deps.clock().instant();
         String holder = lc.newHolder();
-        Optional<RuntimeRecord> locked = lc.store().acquire(runtimeId, holder, started, started.plus(LifecycleService.LEASE_MARGIN));
+        Optional<RuntimeStore.Acquisition.Acquired> locked = lc.take(runtimeId, holder, lease, Optional.empty());
         if (locked.isEmpty()) {
             LOG.log(Level.DEBUG, "runtime {0}: an action holds the lease; reconciled next pass", runtimeId);
             return Optional.empty();
         }
         boolean finished = false;
         try {
-            RuntimeRecord before = locked.get();
+            RuntimeRecord before = locked.get().record();
             Optional<Correction> c = decision.under(before);
             if (c.isEmpty()) return Optional.empty();
             Correction k = c.get();

@@ -48,7 +48,7 @@ import org.jdbi.v3.core.statement.Update;
  * read; writes go through {@link LifecycleService} and the workers.
  */
 public final class RuntimeStore {
-    private static final List<String> MIGRATIONS = List.of("V1__init.sql", "V2__history_indexes.sql");
+    private static final List<String> MIGRATIONS = List.of("V1__init.sql", "V2__history_indexes.sql", "V3__intents.sql");
     /** The schema version this code reads and writes. */
     public static final int SCHEMA_VERSION = MIGRATIONS.size();
     private static final Duration BUSY_TIMEOUT = Duration.ofSeconds(10);
@@ -315,45 +315,146 @@ public final class RuntimeStore {
 
     // ---------------------------------------------------------------- leases
 
-    /** A runtime's lease row: {@code holder} may act on the runtime until {@code expiresAt}. */
-    public record Lease(String runtimeId, String holder, Instant acquiredAt, Instant expiresAt) {}
+    /**
+     * A runtime's lease row: {@code holder} may act on the runtime until {@code expiresAt}.
+     *
+     * @param holder the acquisition's id, unique per acquisition
+     * @param machineId the holder's machine id ({@code /etc/machine-id}); empty when it has none
+     * @param bootId the holder's host boot id; empty for a lease that names no host (written before schema 3)
+     * @param pidNamespace the holder's pid namespace
+     * @param pid the holder's process id, 0 when unknown
+     * @param pidStart the holder's start time in clock ticks since boot, 0 when unknown
+     * @param operationId the {@code pending} operation-log row of the action the lease covers, 0 for none
+     *     (a reconciler correction, which touches no container)
+     */
+    public record Lease(String runtimeId, String holder, Instant acquiredAt, Instant expiresAt, String machineId, String bootId,
+            String pidNamespace, long pid, long pidStart, long operationId) {
+        ProcessIdentity identity() {
+            return new ProcessIdentity(machineId, bootId, pidNamespace, pid, pidStart);
+        }
+    }
 
-    /** The runtime's lease row, if one is stored (it may have expired). */
+    private static Lease leaseRow(ResultSet rs, StatementContext ctx) throws SQLException {
+        return new Lease(rs.getString("runtime_id"), rs.getString("holder"), Instant.parse(rs.getString("acquired_at")),
+                Instant.parse(rs.getString("expires_at")), rs.getString("machine_id"), rs.getString("boot_id"), rs.getString("pid_namespace"),
+                rs.getLong("pid"), rs.getLong("pid_start"), rs.getLong("operation_id"));
+    }
+
+    private static Optional<Lease> leaseIn(Handle h, String runtimeId) {
+        return h.createQuery("SELECT * FROM leases WHERE runtime_id = :id").bind("id", runtimeId).map(RuntimeStore::leaseRow).findOne();
+    }
+
+    /** The runtime's lease row, if one is stored (it may have expired, or its holder died). */
     public Optional<Lease> lease(String runtimeId) {
         try {
-            return jdbi.withHandle(h -> h.createQuery("SELECT * FROM leases WHERE runtime_id = :id").bind("id", runtimeId)
-                    .map((rs, ctx) -> new Lease(rs.getString("runtime_id"), rs.getString("holder"), Instant.parse(rs.getString("acquired_at")),
-                            Instant.parse(rs.getString("expires_at"))))
-                    .findOne());
+            return jdbi.withHandle(h -> leaseIn(h, runtimeId));
         } catch (JdbiException e) {
             throw failure("read the lease of runtime '" + runtimeId + "'", e);
         }
     }
 
+    /** Every lease row, by runtime id. */
+    public List<Lease> leases() {
+        try {
+            return jdbi.withHandle(h -> h.createQuery("SELECT * FROM leases ORDER BY runtime_id").map(RuntimeStore::leaseRow).list());
+        } catch (JdbiException e) {
+            throw failure("read leases", e);
+        }
+    }
+
+    /** The container action a lease is taken for; {@link #acquire} writes it as a {@code pending} row. */
+    record Intent(OpKind kind, OpSource source) {}
+
+    /** What {@link #acquire} found. */
+    sealed interface Acquisition {
+        /** The lease is taken; {@code operationId} is the pending row written with it, 0 without an intent. */
+        record Acquired(RuntimeRecord record, long operationId) implements Acquisition {}
+
+        /** Another holder's lease is valid and its holder is not known to be dead. */
+        record Held(Lease lease) implements Acquisition {}
+
+        /**
+         * The lease's holder died or its lease expired while its action was still {@code pending}: that row
+         * must be resolved ({@link #interrupt}) before the lease is taken over.
+         */
+        record Abandoned(Lease lease) implements Acquisition {}
+    }
+
     /**
-     * Takes the runtime's lease for {@code holder} until {@code expires}, unless another holder's lease
-     * is still valid at {@code now}; in the same transaction reads the record.
+     * Takes the runtime's lease for {@code holder} (a process named by {@code self}) until
+     * {@code expires}, unless another holder's lease stands; in the same transaction reads the record and,
+     * with an intent, writes the action's {@code pending} row, which the lease then names. A lease stands
+     * unless {@code abandoned} says otherwise (it expired, or its holder is dead); an abandoned lease
+     * without a pending row is simply taken over.
      *
-     * @return the record, or empty when the lease is held
      * @throws RuntimeManagerException when the runtime has no record
      */
-    Optional<RuntimeRecord> acquire(String runtimeId, String holder, Instant now, Instant expires) {
+    Acquisition acquire(String runtimeId, String holder, ProcessIdentity self, Instant now, Instant expires, Optional<Intent> intent,
+            Predicate<Lease> abandoned) {
         try {
             return jdbi.inTransaction(h -> {
-                Optional<String> until = h.createQuery("SELECT expires_at FROM leases WHERE runtime_id = :id").bind("id", runtimeId)
-                        .mapTo(String.class).findOne();
-                if (until.isPresent() && until.get().compareTo(ts(now)) > 0) return Optional.empty();
+                Optional<Lease> held = leaseIn(h, runtimeId);
+                if (held.isPresent()) {
+                    Lease l = held.get();
+                    if (!abandoned.test(l)) return new Acquisition.Held(l);
+                    if (l.operationId() > 0 && pendingIn(h, l.operationId())) return new Acquisition.Abandoned(l);
+                }
                 RuntimeRecord rec = recordIn(h, runtimeId)
                         .orElseThrow(() -> new RuntimeManagerException(file + ": take the lease of runtime '" + runtimeId + "': it has no record"));
+                long op = 0;
+                if (intent.isPresent()) {
+                    op = h.createUpdate("""
+                            INSERT INTO operation_log (runtime_id, op_kind, op_source, outcome, started_at, finished_at, container_id)
+                            VALUES (:id, :kind, :source, 'pending', :now, NULL, :cid)""")
+                            .bind("id", runtimeId).bind("kind", intent.get().kind().label()).bind("source", intent.get().source().label())
+                            .bind("now", ts(now)).bind("cid", rec.containerId()).executeAndReturnGeneratedKeys("id").mapTo(Long.class).one();
+                }
                 h.createUpdate("""
-                        INSERT INTO leases (runtime_id, holder, acquired_at, expires_at) VALUES (:id, :holder, :now, :until)
+                        INSERT INTO leases (runtime_id, holder, acquired_at, expires_at, machine_id, boot_id, pid_namespace, pid, pid_start,
+                            operation_id)
+                        VALUES (:id, :holder, :now, :until, :machine, :boot, :ns, :pid, :start, :op)
                         ON CONFLICT (runtime_id) DO UPDATE SET holder = excluded.holder, acquired_at = excluded.acquired_at,
-                            expires_at = excluded.expires_at""")
-                        .bind("id", runtimeId).bind("holder", holder).bind("now", ts(now)).bind("until", ts(expires)).execute();
-                return Optional.of(rec);
+                            expires_at = excluded.expires_at, machine_id = excluded.machine_id, boot_id = excluded.boot_id,
+                            pid_namespace = excluded.pid_namespace, pid = excluded.pid, pid_start = excluded.pid_start,
+                            operation_id = excluded.operation_id""")
+                        .bind("id", runtimeId).bind("holder", holder).bind("now", ts(now)).bind("until", ts(expires))
+                        .bind("machine", self.machineId()).bind("boot", self.bootId()).bind("ns", self.pidNamespace()).bind("pid", self.pid()).bind("start", self.startTicks())
+                        .bind("op", op == 0 ? null : op).execute();
+                return new Acquisition.Acquired(rec, op);
             });
         } catch (JdbiException e) {
             throw failure("take the lease of runtime '" + runtimeId + "'", e);
+        }
+    }
+
+    /**
+     * Takes the lease as a holder that names no process (so it is respected until it expires, like one of
+     * another host), with no intent; for tests that play another process.
+     *
+     * @return the record, or empty when the lease is held
+     */
+    Optional<RuntimeRecord> acquire(String runtimeId, String holder, Instant now, Instant expires) {
+        Acquisition a = acquire(runtimeId, holder, new ProcessIdentity("", "", 0, 0), now, expires, Optional.empty(),
+                l -> !l.expiresAt().isAfter(now));
+        return a instanceof Acquisition.Acquired got ? Optional.of(got.record()) : Optional.empty();
+    }
+
+    private static boolean pendingIn(Handle h, long operationId) {
+        return h.createQuery("SELECT count(*) FROM operation_log WHERE id = :op AND outcome = 'pending'").bind("op", operationId)
+                .mapTo(Integer.class).one() > 0;
+    }
+
+    /**
+     * Moves the expiry of {@code holder}'s lease to {@code expires}.
+     *
+     * @return false when {@code holder} no longer holds it
+     */
+    boolean extend(String runtimeId, String holder, Instant expires) {
+        try {
+            return jdbi.inTransaction(h -> h.createUpdate("UPDATE leases SET expires_at = :until WHERE runtime_id = :id AND holder = :holder")
+                    .bind("id", runtimeId).bind("holder", holder).bind("until", ts(expires)).execute() > 0);
+        } catch (JdbiException e) {
+            throw failure("extend the lease of runtime '" + runtimeId + "'", e);
         }
     }
 
@@ -376,19 +477,34 @@ public final class RuntimeStore {
 
     /**
      * One operation to log: the row's columns, the record change it made, an optional health event, and
-     * the lease to release ({@code holder} empty: none).
+     * the lease to release ({@code holder} empty: none). With an {@code operationId} the action's
+     * {@code pending} row is completed in place; without one (0) a complete row is appended.
      */
-    record Finish(String runtimeId, String holder, OpKind kind, OpSource source, Outcome outcome, String errorCode, String errorMessage,
-            Instant startedAt, Instant finishedAt, String containerId, Optional<RecordUpdate> update, Optional<HealthDetails> health) {
+    record Finish(String runtimeId, String holder, long operationId, OpKind kind, OpSource source, Outcome outcome, String errorCode,
+            String errorMessage, Instant startedAt, Instant finishedAt, String containerId, Optional<RecordUpdate> update,
+            Optional<HealthDetails> health) {
         Finish {
+            if (outcome == Outcome.PENDING) throw new IllegalArgumentException("a finished operation is not pending");
             if (finishedAt.isBefore(startedAt)) finishedAt = startedAt;
+        }
+
+        /** An appended row, complete at once (a conflict, a reconciler correction). */
+        Finish(String runtimeId, String holder, OpKind kind, OpSource source, Outcome outcome, String errorCode, String errorMessage,
+                Instant startedAt, Instant finishedAt, String containerId, Optional<RecordUpdate> update, Optional<HealthDetails> health) {
+            this(runtimeId, holder, 0, kind, source, outcome, errorCode, errorMessage, startedAt, finishedAt, containerId, update, health);
         }
     }
 
     /** What {@link #finish} wrote. */
     record Written(Operation operation, Optional<HealthEvent> health) {}
 
-    /** Appends the operation row, applies its record change and health event, and releases the lease: one transaction. */
+    /**
+     * Writes the operation row (appended, or the pending one completed), applies its record change and
+     * health event, and releases the lease: one transaction.
+     *
+     * @throws RuntimeManagerException when the pending row is no longer pending: the lease outlived its
+     *     bound and another actor resolved the row as {@code interrupted} meanwhile (nothing is written)
+     */
     Written finish(Finish f) {
         return finish(f, r -> true).orElseThrow();
     }
@@ -406,23 +522,112 @@ public final class RuntimeStore {
                     deleteLease(h, f.runtimeId(), f.holder());
                     return Optional.empty();
                 }
-                long id = h.createUpdate("""
-                        INSERT INTO operation_log (runtime_id, op_kind, op_source, outcome, error_code, error_message, started_at,
-                            finished_at, container_id)
-                        VALUES (:id, :kind, :source, :outcome, :code, :message, :started, :finished, :cid)""")
-                        .bind("id", f.runtimeId()).bind("kind", f.kind().label()).bind("source", f.source().label())
-                        .bind("outcome", f.outcome().label()).bind("code", f.errorCode()).bind("message", f.errorMessage())
-                        .bind("started", ts(f.startedAt())).bind("finished", ts(f.finishedAt())).bind("cid", f.containerId())
-                        .executeAndReturnGeneratedKeys("id").mapTo(Long.class).one();
+                long id = f.operationId();
+                Instant started = f.startedAt();
+                if (id == 0) {
+                    id = h.createUpdate("""
+                            INSERT INTO operation_log (runtime_id, op_kind, op_source, outcome, error_code, error_message, started_at,
+                                finished_at, container_id)
+                            VALUES (:id, :kind, :source, :outcome, :code, :message, :started, :finished, :cid)""")
+                            .bind("id", f.runtimeId()).bind("kind", f.kind().label()).bind("source", f.source().label())
+                            .bind("outcome", f.outcome().label()).bind("code", f.errorCode()).bind("message", f.errorMessage())
+                            .bind("started", ts(f.startedAt())).bind("finished", ts(f.finishedAt())).bind("cid", f.containerId())
+                            .executeAndReturnGeneratedKeys("id").mapTo(Long.class).one();
+                } else {
+                    Optional<Operation> pending = operationIn(h, id).filter(o -> o.outcome() == Outcome.PENDING);
+                    if (pending.isEmpty()) {
+                        throw new RuntimeManagerException(file + ": log " + f.kind().label() + " of runtime '" + f.runtimeId() + "': row " + id
+                                + " was resolved meanwhile (the action outlived its lease, which another actor took over)");
+                    }
+                    started = pending.get().startedAt();
+                    h.createUpdate("""
+                            UPDATE operation_log SET outcome = :outcome, error_code = :code, error_message = :message,
+                                finished_at = max(:finished, started_at), container_id = :cid
+                            WHERE id = :op AND outcome = 'pending'""")
+                            .bind("op", id).bind("outcome", f.outcome().label()).bind("code", f.errorCode()).bind("message", f.errorMessage())
+                            .bind("finished", ts(f.finishedAt())).bind("cid", f.containerId()).execute();
+                }
                 if (f.update().isPresent()) update(h, f.runtimeId(), f.update().get(), f.finishedAt(), "", q -> { });
                 Optional<HealthEvent> ev = f.health().map(d -> insertHealthEvent(h, f.runtimeId(), f.containerId(), d, f.finishedAt()));
                 deleteLease(h, f.runtimeId(), f.holder());
+                Instant finished = f.finishedAt().isBefore(started) ? started : f.finishedAt();
                 return Optional.of(new Written(new Operation(id, f.runtimeId(), f.kind(), f.source(), f.outcome(), f.errorCode(), f.errorMessage(),
-                        parseTs(ts(f.startedAt())), parseTs(ts(f.finishedAt())), f.containerId()), ev));
+                        parseTs(ts(started)), parseTs(ts(finished)), f.containerId()), ev));
             });
         } catch (JdbiException e) {
             throw failure("log " + f.kind().label() + " of runtime '" + f.runtimeId() + "'", e);
         }
+    }
+
+    /** A {@code pending} row and the lease that names it, if any. */
+    record Pending(Operation operation, Optional<Lease> lease) {}
+
+    /** Every {@code pending} row, oldest first, with the lease that names it (none: the row was orphaned). */
+    List<Pending> pending() {
+        try {
+            return jdbi.withHandle(h -> h.createQuery("SELECT id FROM operation_log WHERE outcome = 'pending' ORDER BY id").mapTo(Long.class).list()
+                    .stream().map(id -> {
+                        Operation o = operationIn(h, id).orElseThrow();
+                        Optional<Lease> l = h.createQuery("SELECT * FROM leases WHERE operation_id = :op").bind("op", id).map(RuntimeStore::leaseRow)
+                                .findOne();
+                        return new Pending(o, l);
+                    }).toList());
+        } catch (JdbiException e) {
+            throw failure("read pending operations", e);
+        }
+    }
+
+    /**
+     * Resolves a {@code pending} row whose action will never report: outcome {@code interrupted},
+     * finished at {@code at}, with the error and, when the container could be read, the record set from
+     * what it was found to be. With {@code holder} (an abandoned lease's holder) that lease must still
+     * stand and is released with it; without, the row must be an orphan that no lease names, and the
+     * record is changed only while no action holds the runtime. One transaction.
+     *
+     * @return the resolved row, or empty when the row was no longer pending or the lease had changed hands
+     */
+    Optional<Written> interrupt(long operationId, Optional<String> holder, String errorCode, String errorMessage, Instant at, String containerId,
+            Optional<RecordUpdate> update) {
+        try {
+            return jdbi.inTransaction(h -> {
+                Optional<Operation> row = operationIn(h, operationId).filter(o -> o.outcome() == Outcome.PENDING);
+                if (row.isEmpty()) return Optional.<Written>empty();
+                Operation o = row.get();
+                Optional<Lease> lease = leaseIn(h, o.runtimeId());
+                if (holder.isPresent()) {
+                    if (lease.isEmpty() || !lease.get().holder().equals(holder.get())) return Optional.<Written>empty();
+                } else if (lease.isPresent() && lease.get().operationId() == operationId) {
+                    return Optional.<Written>empty();
+                }
+                Instant finished = at.isBefore(o.startedAt()) ? o.startedAt() : at;
+                String cid = containerId.isEmpty() ? o.containerId() : containerId;
+                h.createUpdate("""
+                        UPDATE operation_log SET outcome = 'interrupted', error_code = :code, error_message = :message, finished_at = :finished,
+                            container_id = :cid
+                        WHERE id = :op AND outcome = 'pending'""")
+                        .bind("op", operationId).bind("code", errorCode).bind("message", errorMessage).bind("finished", ts(finished)).bind("cid", cid)
+                        .execute();
+                if (update.isPresent() && (holder.isPresent() || lease.isEmpty())) update(h, o.runtimeId(), update.get(), at, "", q -> { });
+                holder.ifPresent(x -> deleteLease(h, o.runtimeId(), x));
+                return Optional.of(new Written(new Operation(operationId, o.runtimeId(), o.kind(), o.source(), Outcome.INTERRUPTED, errorCode,
+                        errorMessage, o.startedAt(), parseTs(ts(finished)), cid), Optional.empty()));
+            });
+        } catch (JdbiException e) {
+            throw failure("resolve pending operation " + operationId, e);
+        }
+    }
+
+    /** One operation-log row by id. */
+    Optional<Operation> operation(long id) {
+        try {
+            return jdbi.withHandle(h -> operationIn(h, id));
+        } catch (JdbiException e) {
+            throw failure("read operation " + id, e);
+        }
+    }
+
+    private static Optional<Operation> operationIn(Handle h, long id) {
+        return h.createQuery("SELECT * FROM operation_log WHERE id = :op").bind("op", id).map(RuntimeStore::operation).findOne();
     }
 
     private static Instant parseTs(String s) {
@@ -434,11 +639,14 @@ public final class RuntimeStore {
         h.createUpdate("DELETE FROM leases WHERE runtime_id = :id AND holder = :holder").bind("id", runtimeId).bind("holder", holder).execute();
     }
 
+    /** A pending row has no {@code finished_at} yet; it reads as its {@code started_at}. */
     private static Operation operation(ResultSet rs, StatementContext ctx) throws SQLException {
+        Instant started = Instant.parse(rs.getString("started_at"));
+        String finished = rs.getString("finished_at");
         return new Operation(rs.getLong("id"), rs.getString("runtime_id"), OpKind.parse(rs.getString("op_kind")),
                 OpSource.valueOf(rs.getString("op_source").toUpperCase(Locale.ROOT)), Outcome.parse(rs.getString("outcome")),
-                rs.getString("error_code"), rs.getString("error_message"), Instant.parse(rs.getString("started_at")),
-                Instant.parse(rs.getString("finished_at")), rs.getString("container_id"));
+                rs.getString("error_code"), rs.getString("error_message"), started, finished == null ? started : Instant.parse(finished),
+                rs.getString("container_id"));
     }
 
     /**
@@ -501,7 +709,7 @@ public final class RuntimeStore {
 
     /**
      * One batch of old operation-log rows: found through {@code operation_log_by_time}; a {@code pending}
-     * row (an action still under way, should the schema record intents) is never deleted.
+     * row (an action still under way, or one that start-up recovery has yet to resolve) is never deleted.
      */
     static final String PRUNE_OPERATIONS = """
             DELETE FROM operation_log WHERE id IN (

@@ -75,42 +75,58 @@ class CrossProcessTest {
         RuntimeStore store = RuntimeStore.open(data);
         assertEquals("ok", store.integrityCheck());
         long rows;
+        long pending;
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + data.resolve("dormouse.db"))) {
             rows = one(c, "SELECT count(*) FROM operation_log");
             assertTrue(rows >= 150 && rows < 1000, "killed mid-way: " + rows + " rows");
+            pending = one(c, "SELECT count(*) FROM operation_log WHERE outcome = 'pending'");
+            assertTrue(pending <= 1, "the child acted on one runtime at a time, so at most one action was under way: " + pending);
             assertEquals(0, one(c, "SELECT count(*) FROM operation_log WHERE runtime_id IS NULL OR op_kind IS NULL OR op_source IS NULL"
-                    + " OR outcome IS NULL OR error_code IS NULL OR error_message IS NULL OR started_at IS NULL OR finished_at IS NULL"
-                    + " OR container_id IS NULL OR finished_at < started_at OR length(started_at) <> 24 OR length(finished_at) <> 24"));
+                    + " OR outcome IS NULL OR error_code IS NULL OR error_message IS NULL OR started_at IS NULL"
+                    + " OR (finished_at IS NULL) <> (outcome = 'pending') OR container_id IS NULL OR finished_at < started_at"
+                    + " OR length(started_at) <> 24 OR length(coalesce(finished_at, started_at)) <> 24"));
             assertEquals(1, one(c, "SELECT min(id) FROM operation_log"));
             assertEquals(rows, one(c, "SELECT max(id) FROM operation_log"), "ids are contiguous: no row half-written, none lost in between");
             assertEquals(0, one(c, "SELECT count(*) FROM operation_log a JOIN operation_log b ON b.id = a.id + 1"
-                    + " WHERE b.finished_at < a.finished_at"), "rows are in the order the actions finished");
+                    + " WHERE b.started_at < a.started_at"), "rows are in the order the actions began");
+            assertEquals(pending, one(c, "SELECT count(*) FROM leases l JOIN operation_log o ON o.id = l.operation_id WHERE o.outcome = 'pending'"),
+                    "a pending row is named by the lease of its action");
         }
         List<Operation> ops = store.operations(Optional.empty(), 10_000);
         assertEquals(rows, ops.size(), "every row reads back");
-        assertTrue(ops.stream().allMatch(o -> o.outcome() == Outcome.SUCCESS || o.outcome() == Outcome.REPLAY_NO_OP),
-                "the child's actions all succeeded or were replays");
+        assertTrue(ops.stream().allMatch(o -> o.outcome() == Outcome.SUCCESS || o.outcome() == Outcome.REPLAY_NO_OP || o.outcome() == Outcome.PENDING),
+                "the child's actions all succeeded or were replays, but the one it was killed in");
 
-        System.out.println("crash: killed after " + rows + " rows; lease left: " + leftApp.or(() -> leftDb).map(RuntimeStore.Lease::holder)
-                .orElse("none"));
+        System.out.println("crash: killed after " + rows + " rows (" + pending + " pending); lease left: "
+                + leftApp.or(() -> leftDb).map(RuntimeStore.Lease::holder).orElse("none"));
         // What the provider reports now: the dead child's containers, each since recreated by an operator.
         FakeProvider docker = FakeProvider.load(state);
         Map<String, ContainerStatus> reported = Map.of("app", docker.box("app").status, "db", docker.box("db").status);
         for (String name : List.of("app", "db")) docker.box(name).id = "recreated-" + name;
-        // A lease the child held when it died expires after stop_timeout + 30 s; a clock ten minutes on is past it.
-        Clock later = Clock.offset(Clock.systemUTC(), Duration.ofMinutes(10));
-        LifecycleService lifecycle = new LifecycleService(new LifecycleService.Deps(store, Map.of("docker:local", docker), later));
+        // No clock is moved on: the child's lease names a process that is gone, which is seen at once.
+        Clock now = Clock.systemUTC();
+        LifecycleService lifecycle = new LifecycleService(new LifecycleService.Deps(store, Map.of("docker:local", docker), now));
         lifecycle.register(List.of(new RuntimeSpec("app", "docker:local", "app", "SIGTERM", Duration.ofSeconds(10), Optional.empty()),
                 new RuntimeSpec("db", "docker:local", "db", "SIGTERM", Duration.ofSeconds(10), Optional.empty())));
-        List<Operation> fixed = new Reconciler(new Reconciler.Deps(lifecycle, later, Duration.ofMinutes(5))).tick();
-        assertEquals(List.of("app reconcile_adopt startup " + (rows + 1), "db reconcile_adopt startup " + (rows + 2)),
-                fixed.stream().map(o -> o.runtimeId() + " " + o.kind().label() + " " + o.source().label() + " " + o.id()).toList());
+        List<Operation> fixed = new Reconciler(new Reconciler.Deps(lifecycle, now, Duration.ofMinutes(5))).tick();
+        List<Operation> interrupted = fixed.stream().filter(o -> o.outcome() == Outcome.INTERRUPTED).toList();
+        assertEquals(pending, interrupted.size(), "the pending action is resolved first: " + fixed);
+        for (Operation o : interrupted) {
+            assertEquals("interrupted: dormouse stopped during the action; the container was found "
+                    + RuntimeStatus.of(reported.get(o.runtimeId())).label(), o.errorMessage());
+            assertEquals("holder_died", o.errorCode());
+            assertEquals("recreated-" + o.runtimeId(), o.containerId());
+        }
+        assertEquals(fixed.subList(0, interrupted.size()), interrupted, "before any correction");
         for (String name : List.of("app", "db")) {
             RuntimeRecord r = store.record(name).orElseThrow();
             assertEquals(RuntimeStatus.of(reported.get(name)), r.status(), name + " follows what the provider reports");
             assertEquals("recreated-" + name, r.containerId(), name);
+            boolean resolvedHere = interrupted.stream().anyMatch(o -> o.runtimeId().equals(name));
+            assertEquals(resolvedHere ? 0 : 1, fixed.stream().filter(o -> o.runtimeId().equals(name) && o.kind() == OpKind.RECONCILE_ADOPT).count(),
+                    name + ": adopted by the reconciler unless the resolved action already set the record");
         }
-        assertTrue(store.lease("app").isEmpty() && store.lease("db").isEmpty(), "no lease is left behind");
+        assertTrue(store.leases().isEmpty(), "no lease is left behind");
         Operation after = lifecycle.perform("app", reported.get("app") == ContainerStatus.RUNNING ? OpKind.STOP : OpKind.START, OpSource.ADMIN);
         assertEquals(Outcome.SUCCESS, after.outcome(), "the runtime is usable again");
         assertEquals("ok", store.integrityCheck());

@@ -34,7 +34,7 @@ class EventsListenerTest {
         store = RuntimeStore.open(dir);
         lifecycle = new LifecycleService(new LifecycleService.Deps(store, Map.of("docker:local", docker), clock));
         lifecycle.register(List.of(new RuntimeSpec("app", "docker:local", "app", "SIGTERM", Duration.ofSeconds(10), Optional.empty())));
-        listener = new EventsListener(new EventsListener.Deps(lifecycle, clock, resyncs::incrementAndGet));
+        listener = new EventsListener(new EventsListener.Deps(lifecycle, resyncs::incrementAndGet));
     }
 
     @AfterEach

@@ -47,6 +47,8 @@ final class FakeProvider implements Provider {
     final List<String> calls = new CopyOnWriteArrayList<>();
     private final Map<String, RuntimeException> failNext = new ConcurrentHashMap<>();
     volatile Runnable during = () -> { };
+    /** Bounds this provider declares per action; the SPI's default for the others. */
+    final Map<Action, Duration> bounds = new ConcurrentHashMap<>();
     volatile Optional<Path> stateFile = Optional.empty();
 
     FakeProvider() {
@@ -149,6 +151,12 @@ final class FakeProvider implements Provider {
             p.containers.put(f[0], new Box(f[2], ContainerStatus.valueOf(f[1])));
         }
         return p;
+    }
+
+    @Override
+    public Duration actionBound(Action action, Duration stopTimeout) {
+        Duration d = bounds.get(action);
+        return d != null ? d : Provider.super.actionBound(action, stopTimeout);
     }
 
     @Override

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.dormouse.core.spi.ContainerStatus;
 import dev.dormouse.core.spi.OpSource;
+import dev.dormouse.core.spi.Provider;
 import dev.dormouse.core.spi.ProviderException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -208,15 +209,149 @@ class LifecycleServiceTest {
     }
 
     @Test
-    void theLeaseLastsTheStopTimeoutPlusAMargin() throws Exception {
-        docker.with("app", ContainerStatus.RUNNING);
+    void theLeaseLastsTheProvidersBoundOnTheActionPlusAMargin() throws Exception {
+        docker.with("app", ContainerStatus.STOPPED);
         service.register(List.of(new RuntimeSpec("app", "docker:local", "app", "SIGTERM", Duration.ofSeconds(90), Optional.empty())));
+        docker.bounds.put(Provider.Action.START, Duration.ofMinutes(8));
         List<RuntimeStore.Lease> seen = new CopyOnWriteArrayList<>();
-        docker.during = () -> store.lease("app").ifPresent(seen::add);
+        List<Operation> pendingSeen = new CopyOnWriteArrayList<>();
+        docker.during = () -> {
+            store.lease("app").ifPresent(seen::add);
+            pendingSeen.add(store.operations(Optional.of("app"), 1).get(0));
+        };
+        Operation started = service.perform("app", OpKind.START, OpSource.WAKE_REQUEST);
         service.perform("app", OpKind.STOP, OpSource.IDLE_TIMEOUT);
-        assertEquals(1, seen.size(), "the lease row exists while the provider works");
-        assertEquals(Duration.ofSeconds(120), Duration.between(seen.get(0).acquiredAt(), seen.get(0).expiresAt()));
-        assertTrue(seen.get(0).holder().startsWith(ProcessHandle.current().pid() + "-"), seen.get(0).holder());
+        assertEquals(2, seen.size(), "the lease row exists while the provider works");
+        assertEquals(List.of(Duration.ofMinutes(8).plus(LifecycleService.LEASE_MARGIN), Duration.ofSeconds(30 + 90).plus(LifecycleService.LEASE_MARGIN)),
+                seen.stream().map(l -> Duration.between(l.acquiredAt(), l.expiresAt())).toList(),
+                "a start: the provider's bound (a Proxmox task); a stop: the default bound, stop_timeout included");
+        RuntimeStore.Lease l = seen.get(0);
+        assertTrue(l.holder().startsWith(ProcessHandle.current().pid() + "-"), l.holder());
+        assertEquals(ProcessHandle.current().pid(), l.pid(), "the lease names its holder's process");
+        assertFalse(l.bootId().isEmpty() || l.pidNamespace().isEmpty() || l.pidStart() == 0, l.toString());
+        assertEquals(List.of("start/wake_request/pending", "stop/idle_timeout/pending"), pendingSeen.stream().map(LifecycleServiceTest::row).toList(),
+                "the action is on record before the provider acts");
+        assertEquals(started.id(), l.operationId(), "the lease names the pending row it covers");
+        assertEquals(pendingSeen.get(0).id(), started.id(), "the pending row is completed in place");
+        assertEquals(2, rows());
+    }
+
+    @Test
+    void noSecondActorActsWhileALongActionMayStillBeRunning() throws Exception {
+        docker.with("app", ContainerStatus.STOPPED);
+        docker.bounds.put(Provider.Action.START, Duration.ofMinutes(8));
+        LifecycleService cli = new LifecycleService(new LifecycleService.Deps(store, Map.of("docker:local", docker), clock));
+        List<String> second = new CopyOnWriteArrayList<>();
+        docker.during = () -> {
+            if (!second.isEmpty()) return;
+            // Four minutes into a start: far past the lease an action used to get (stop_timeout + 30 s), within this provider's bound.
+            clock.advance(Duration.ofMinutes(4));
+            second.add(cli.attempt("app", OpKind.STOP, OpSource.ADMIN).outcome().label());
+        };
+        assertEquals(Outcome.SUCCESS, service.perform("app", OpKind.START, OpSource.WAKE_REQUEST).outcome());
+        assertEquals(List.of("conflict"), second, "the second actor met the lease");
+        assertEquals(List.of("start app"), docker.calls);
+        cli.close();
+    }
+
+    /** A lease row as a holder on this host that has died leaves it: this process's pid with another start time (the pid was reused). */
+    private RuntimeStore.Acquisition takeAsDeadProcess(OpKind kind) {
+        ProcessIdentity me = ProcessIdentity.current();
+        ProcessIdentity dead = new ProcessIdentity(me.bootId(), me.pidNamespace(), me.pid(), me.startTicks() - 1);
+        assertEquals(ProcessIdentity.Liveness.DEAD, me.judge(dead));
+        Instant now = clock.instant();
+        return store.acquire("app", "dead-holder", dead, now, now.plus(Duration.ofMinutes(10)), Optional.of(new RuntimeStore.Intent(kind, OpSource.ADMIN)),
+                x -> false);
+    }
+
+    @Test
+    void aLeaseOfADeadHolderIsTakenOverAtOnceAfterItsPendingRowIsResolved() {
+        docker.with("app", ContainerStatus.RUNNING, "c1");
+        RuntimeStore.Acquisition a = takeAsDeadProcess(OpKind.STOP);
+        long pending = ((RuntimeStore.Acquisition.Acquired) a).operationId();
+        docker.box("app").status = ContainerStatus.STOPPED; // the dead holder's stop had reached the container
+        List<Operation> published = new CopyOnWriteArrayList<>();
+        try (AutoCloseable sub = service.subscribe(e -> {
+            if (e instanceof Operation o) published.add(o);
+        })) {
+            clock.advance(Duration.ofSeconds(1));
+            Operation op = service.perform("app", OpKind.START, OpSource.WAKE_REQUEST);
+            assertEquals("start/wake_request/success", row(op), "no waiting for the lease to expire: its holder is gone");
+            Operation resolved = store.operation(pending).orElseThrow();
+            assertEquals("stop/admin/interrupted", row(resolved));
+            assertEquals("holder_died", resolved.errorCode());
+            assertEquals("interrupted: dormouse stopped during the action; the container was found stopped", resolved.errorMessage());
+            assertEquals(clock.instant(), resolved.finishedAt());
+            assertEquals(List.of("inspect app", "start app"), docker.calls, "the record was set from the inspection, so the start acted at once");
+            Await.until("both rows published", Duration.ofSeconds(5), () -> published.size() == 2);
+            assertEquals(List.of(pending, op.id()), published.stream().map(Operation::id).toList());
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+        assertTrue(store.lease("app").isEmpty());
+    }
+
+    @Test
+    void recoveryResolvesWhatDeadHoldersLeftAndLeavesLiveActionsAlone() {
+        docker.with("app", ContainerStatus.PAUSED, "c1").with("db", ContainerStatus.RUNNING, "d1").with("web", ContainerStatus.RUNNING, "w1");
+        service.register(List.of(new RuntimeSpec("db", "docker:local", "db", "SIGTERM", Duration.ofSeconds(10), Optional.empty()),
+                new RuntimeSpec("web", "docker:local", "web", "SIGTERM", Duration.ofSeconds(10), Optional.empty())));
+        takeAsDeadProcess(OpKind.PAUSE);
+        Instant now = clock.instant();
+        // db: an action of another host (a holder this process cannot judge), its lease still valid.
+        store.acquire("db", "other-host", new ProcessIdentity("another-boot", "pid:[1]", 4242, 99), now, now.plusSeconds(60),
+                Optional.of(new RuntimeStore.Intent(OpKind.STOP, OpSource.ADMIN)), x -> false);
+        // web: a pending row that no lease names (its holder released the lease without completing it), then the lease of a
+        // reconciler pass (which covers no action) whose process died.
+        store.acquire("web", "orphaning", new ProcessIdentity("", "", 0, 0), now, now.plusSeconds(60),
+                Optional.of(new RuntimeStore.Intent(OpKind.START, OpSource.WAKE_REQUEST)), x -> false);
+        store.release("web", "orphaning");
+        ProcessIdentity me = ProcessIdentity.current();
+        store.acquire("web", "dead-reconciler", new ProcessIdentity(me.bootId(), me.pidNamespace(), me.pid(), me.startTicks() + 1), now,
+                now.plusSeconds(60), Optional.empty(), x -> false);
+        clock.advance(Duration.ofSeconds(2));
+
+        List<Operation> resolved = service.recover();
+        assertEquals(List.of("app pause/admin/interrupted holder_died interrupted: dormouse stopped during the action; the container was found paused",
+                "web start/wake_request/interrupted lease_lost interrupted: the action's lease was gone; the container was found running"),
+                resolved.stream().map(o -> o.runtimeId() + " " + row(o) + " " + o.errorCode() + " " + o.errorMessage()).toList());
+        assertEquals(RuntimeStatus.PAUSED, record().status(), "the record follows what was found");
+        assertEquals("c1", record().containerId());
+        assertEquals(RuntimeStatus.RUNNING, store.record("web").orElseThrow().status());
+        assertTrue(store.lease("app").isEmpty(), "the dead holder's lease is released");
+        assertTrue(store.lease("web").isEmpty(), "so is the dead reconciler's");
+        assertEquals("other-host", store.lease("db").orElseThrow().holder(), "a holder of another host is respected until its lease expires");
+        assertEquals(Outcome.PENDING, store.operations(Optional.of("db"), 1).get(0).outcome());
+        assertEquals(List.of(), service.recover(), "a second pass finds nothing");
+
+        clock.advance(Duration.ofSeconds(60));
+        List<Operation> expired = service.recover();
+        assertEquals(1, expired.size());
+        assertEquals(List.of("db", "lease_expired"), List.of(expired.get(0).runtimeId(), expired.get(0).errorCode()));
+        assertTrue(expired.get(0).errorMessage().startsWith("interrupted: the action outlived its lease (which expired at "), expired.get(0).errorMessage());
+        assertTrue(store.leases().isEmpty());
+        assertEquals("ok", store.integrityCheck());
+    }
+
+    @Test
+    void anActionThatOutlivedItsLeaseAndWasTakenOverRecordsNothingMore() {
+        docker.with("app", ContainerStatus.STOPPED);
+        LifecycleService other = new LifecycleService(new LifecycleService.Deps(store, Map.of("docker:local", docker), clock));
+        List<Operation> theirs = new CopyOnWriteArrayList<>();
+        docker.during = () -> {
+            if (!theirs.isEmpty()) return;
+            clock.advance(Duration.ofMinutes(2)); // past this fake's 30 s bound and the margin
+            docker.during = () -> { };
+            theirs.add(other.attempt("app", OpKind.STOP, OpSource.ADMIN));
+        };
+        RuntimeManagerException e = assertThrows(RuntimeManagerException.class, () -> service.perform("app", OpKind.START, OpSource.WAKE_REQUEST));
+        assertTrue(e.getMessage().contains("was resolved meanwhile (the action outlived its lease"), e.getMessage());
+        assertEquals("stop/admin/replay_no_op", row(theirs.get(0)), "the other actor took the expired lease over (and found the container stopped)");
+        List<Operation> all = store.operations(Optional.of("app"), 10);
+        assertEquals(List.of("stop/admin/replay_no_op", "start/wake_request/interrupted"), all.stream().map(LifecycleServiceTest::row).toList());
+        assertEquals("lease_expired", all.get(1).errorCode());
+        assertEquals(RuntimeStatus.STOPPED, record().status(), "the late start did not overwrite the newer record");
+        other.close();
     }
 
     @Test

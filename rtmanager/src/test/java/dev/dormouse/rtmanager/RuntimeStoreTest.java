@@ -55,7 +55,9 @@ class RuntimeStoreTest {
                     "finished_at", "container_id"), column(c, "SELECT name FROM pragma_table_info('operation_log')"));
             assertEquals(List.of("id", "runtime_id", "container_id", "event_type", "occurred_at", "details"),
                     column(c, "SELECT name FROM pragma_table_info('health_events')"));
-            assertEquals(List.of("runtime_id", "holder", "acquired_at", "expires_at"), column(c, "SELECT name FROM pragma_table_info('leases')"));
+            assertEquals(List.of("runtime_id", "holder", "acquired_at", "expires_at", "machine_id", "boot_id", "pid_namespace", "pid", "pid_start",
+                    "operation_id"),
+                    column(c, "SELECT name FROM pragma_table_info('leases')"));
             assertEquals(List.of("wal"), column(c, "PRAGMA journal_mode"));
         }
         assertEquals(List.of("wal", "1", "1", "10000"), List.of(store.pragma("journal_mode"), store.pragma("synchronous"),
@@ -72,23 +74,83 @@ class RuntimeStoreTest {
         assertEquals("ok", again.integrityCheck());
     }
 
-    @Test
-    void aVersionOneDatabaseGetsTheHistoryIndexesAndKeepsItsRows() throws Exception {
-        RuntimeStore first = RuntimeStore.open(dir.resolve("data"));
-        first.register(spec("app", "app", Optional.empty()), Instant.parse("2026-01-01T00:00:00Z"));
-        first.appendHealthEvent("app", "c1", new HealthDetails.Started(), Instant.parse("2026-01-01T00:00:01Z"));
+    /** A database as dormouse of schema {@code version} left it: its migrations run by hand, statement by statement. */
+    private void oldDatabase(int version) throws Exception {
+        Files.createDirectories(dir.resolve("data"));
+        List<String> scripts = List.of("V1__init.sql", "V2__history_indexes.sql");
         try (Connection c = raw(); Statement s = c.createStatement()) {
-            s.execute("DROP INDEX operation_log_by_time");
-            s.execute("DROP INDEX health_events_by_time");
-            s.execute("PRAGMA user_version = 1");
+            for (String name : scripts.subList(0, version)) {
+                String sql;
+                try (var in = RuntimeStore.class.getResourceAsStream("migrations/" + name)) {
+                    sql = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+                }
+                String code = sql.lines().filter(l -> !l.strip().startsWith("--")).collect(java.util.stream.Collectors.joining("\n"));
+                for (String statement : code.split(";")) {
+                    if (!statement.isBlank()) s.execute(statement);
+                }
+            }
+            s.execute("PRAGMA user_version = " + version);
+        }
+    }
+
+    @Test
+    void aVersionOneDatabaseIsMigratedKeepingItsRowsTheirIdsAndTheIdSequence() throws Exception {
+        oldDatabase(1);
+        try (Connection c = raw(); Statement s = c.createStatement()) {
+            s.execute("INSERT INTO runtime_records (runtime_id, provider, container_ref, status, created_at)"
+                    + " VALUES ('app', 'docker:local', 'app', 'running', '2026-01-01T00:00:00.000Z')");
+            for (int i = 1; i <= 4; i++) {
+                s.execute("INSERT INTO operation_log (runtime_id, op_kind, op_source, outcome, started_at, finished_at, container_id)"
+                        + " VALUES ('app', 'start', 'admin', 'success', '2026-01-01T00:00:0" + i + ".000Z', '2026-01-01T00:00:0" + i + ".500Z', 'c1')");
+            }
+            s.execute("DELETE FROM operation_log WHERE id = 4");
+            s.execute("INSERT INTO leases (runtime_id, holder, acquired_at, expires_at)"
+                    + " VALUES ('app', 'old-holder', '2026-01-01T00:00:00.000Z', '2026-01-01T00:01:00.000Z')");
+            s.execute("INSERT INTO health_events (runtime_id, container_id, event_type, occurred_at, details)"
+                    + " VALUES ('app', 'c1', 'container_started', '2026-01-01T00:00:01.000Z', '{}')");
         }
         RuntimeStore again = RuntimeStore.open(dir.resolve("data"));
-        assertEquals(2, again.schemaVersion());
+        assertEquals(3, again.schemaVersion());
+        assertEquals("ok", again.integrityCheck());
         try (Connection c = raw()) {
-            assertEquals(List.of("health_events_by_runtime", "health_events_by_time", "operation_log_by_runtime", "operation_log_by_time"),
-                    column(c, "SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%' ORDER BY name"));
+            assertEquals(List.of("health_events_by_runtime", "health_events_by_time", "operation_log_by_runtime", "operation_log_by_time",
+                    "operation_log_pending"), column(c, "SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%' ORDER BY name"));
+            assertEquals(List.of(), column(c, "PRAGMA foreign_key_check"), "no dangling reference");
         }
+        assertEquals(List.of(3L, 2L, 1L), again.operations(Optional.empty(), 10).stream().map(Operation::id).toList(), "rows and ids kept");
+        assertEquals(Instant.parse("2026-01-01T00:00:03.500Z"), again.operations(Optional.empty(), 1).get(0).finishedAt());
         assertEquals(1, again.healthEvents(Optional.empty(), 10).size());
+        RuntimeStore.Lease l = again.lease("app").orElseThrow();
+        assertEquals(List.of("old-holder", "", 0L, 0L), List.of(l.holder(), l.bootId(), l.pid(), l.operationId()),
+                "an old lease names no process: it is respected until it expires");
+        again.finish(new RuntimeStore.Finish("app", "", OpKind.STOP, OpSource.ADMIN, Outcome.CONFLICT, "lease_held", "busy",
+                Instant.parse("2026-01-02T00:00:00Z"), Instant.parse("2026-01-02T00:00:00Z"), "", Optional.empty(), Optional.empty()));
+        assertEquals(5L, again.operations(Optional.empty(), 1).get(0).id(), "the id sequence goes on past the pruned row 4");
+    }
+
+    @Test
+    void aVersionTwoDatabaseGetsIntentRowsAndLeaseHolders() throws Exception {
+        oldDatabase(2);
+        RuntimeStore store = RuntimeStore.open(dir.resolve("data"));
+        assertEquals(3, store.schemaVersion());
+        store.register(spec("app", "app", Optional.empty()), Instant.parse("2026-01-01T00:00:00Z"));
+        try (Connection c = raw(); Statement s = c.createStatement()) {
+            s.execute("INSERT INTO operation_log (runtime_id, op_kind, op_source, outcome, started_at, finished_at)"
+                    + " VALUES ('app', 'stop', 'admin', 'pending', '2026-01-01T00:00:01.000Z', NULL)");
+            s.execute("INSERT INTO operation_log (runtime_id, op_kind, op_source, outcome, started_at, finished_at)"
+                    + " VALUES ('app', 'stop', 'admin', 'interrupted', '2026-01-01T00:00:01.000Z', '2026-01-01T00:00:02.000Z')");
+            assertThrows(SQLException.class, () -> s.execute("INSERT INTO operation_log (runtime_id, op_kind, op_source, outcome, started_at,"
+                    + " finished_at) VALUES ('app', 'stop', 'admin', 'pending', '2026-01-01T00:00:01.000Z', '2026-01-01T00:00:02.000Z')"),
+                    "a pending row has not finished");
+            assertThrows(SQLException.class, () -> s.execute("INSERT INTO operation_log (runtime_id, op_kind, op_source, outcome, started_at,"
+                    + " finished_at) VALUES ('app', 'stop', 'admin', 'success', '2026-01-01T00:00:01.000Z', NULL)"), "a finished row has finished");
+            assertThrows(SQLException.class, () -> s.execute("INSERT INTO operation_log (runtime_id, op_kind, op_source, outcome, started_at,"
+                    + " finished_at) VALUES ('app', 'stop', 'admin', 'lost', '2026-01-01T00:00:01.000Z', '2026-01-01T00:00:02.000Z')"));
+        }
+        Operation pending = store.operations(Optional.empty(), 2).get(1);
+        assertEquals(Outcome.PENDING, pending.outcome());
+        assertEquals(pending.startedAt(), pending.finishedAt(), "a pending row reads as finished when it started");
+        assertEquals(Outcome.INTERRUPTED, store.operations(Optional.empty(), 1).get(0).outcome());
     }
 
     @Test

@@ -1,18 +1,19 @@
 package dev.dormouse.watcher;
 
-import dev.dormouse.core.ConfigLoader;
 import dev.dormouse.core.ContainerRef;
-import dev.dormouse.core.DockerProviderConfig;
 import dev.dormouse.core.Durations;
 import dev.dormouse.core.HealthcheckConfig;
 import dev.dormouse.core.IdleConfig;
+import dev.dormouse.core.ListenAddress;
 import dev.dormouse.core.LogText;
 import dev.dormouse.core.RouteConfig;
 import dev.dormouse.core.RouteSet;
+import dev.dormouse.core.RouteValues;
 import dev.dormouse.core.StopMethod;
 import dev.dormouse.core.StreamConfig;
 import dev.dormouse.core.spi.ContainerState;
 import dev.dormouse.core.spi.ContainerStatus;
+import dev.dormouse.core.spi.ProviderConfig;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -48,27 +49,28 @@ public final class LabelRoutes {
     private LabelRoutes() {}
 
     /**
-     * Builds a route for every container with {@code dormouse.enable=true}.
+     * Builds a route for every container with {@code dormouse.enable=true}, listed by {@code provider} (one
+     * with {@link ProviderConfig#labels()}, of any kind).
      *
      * @param idleDefaults the config's {@code defaults.idlewatcher}, which labels override key by key
      * @param healthDefaults the config's {@code defaults.healthcheck}
      */
-    public static Result build(List<ContainerState> containers, DockerProviderConfig provider, IdleConfig idleDefaults,
+    public static Result build(List<ContainerState> containers, ProviderConfig provider, IdleConfig idleDefaults,
             HealthcheckConfig healthDefaults) {
         List<RouteSet.Label> routes = new ArrayList<>();
         List<String> problems = new ArrayList<>();
         for (ContainerState c : containers) {
             if (c.status() == ContainerStatus.MISSING || !"true".equalsIgnoreCase(c.labels().getOrDefault(PREFIX + "enable", ""))) continue;
             try {
-                routes.add(new RouteSet.Label(route(c, provider, idleDefaults, healthDefaults), "docker:" + provider.name(), c.name(), c.createdAt()));
+                routes.add(new RouteSet.Label(route(c, provider, idleDefaults, healthDefaults), provider.key(), c.name(), c.createdAt()));
             } catch (IllegalArgumentException e) {
-                problems.add("docker " + provider.name() + ": container '" + LogText.escape(c.name()) + "' skipped: " + e.getMessage());
+                problems.add(provider.kind() + " " + provider.name() + ": container '" + LogText.escape(c.name()) + "' skipped: " + e.getMessage());
             }
         }
         return new Result(routes, problems);
     }
 
-    static RouteConfig route(ContainerState c, DockerProviderConfig provider, IdleConfig d, HealthcheckConfig hd) {
+    static RouteConfig route(ContainerState c, ProviderConfig provider, IdleConfig d, HealthcheckConfig hd) {
         Map<String, String> l = new TreeMap<>();
         c.labels().forEach((k, v) -> {
             if (k.startsWith(PREFIX)) l.put(k.substring(PREFIX.length()), v.strip());
@@ -77,17 +79,17 @@ public final class LabelRoutes {
             if (!KNOWN.contains(k)) throw new IllegalArgumentException("unknown label " + LogText.escape(PREFIX + k));
         }
         String name = routeName(c.name());
-        Optional<URI> listen = Optional.empty();
-        if (l.containsKey("listen")) listen = Optional.of(value(l, "listen", ConfigLoader::parseListen));
-        String scheme = l.getOrDefault("scheme", listen.map(URI::getScheme).orElse("http")).toLowerCase(Locale.ROOT);
+        Optional<ListenAddress> listen = Optional.empty();
+        if (l.containsKey("listen")) listen = Optional.of(value(l, "listen", ListenAddress::parseStream));
+        String scheme = l.getOrDefault("scheme", listen.map(ListenAddress::transport).orElse("http")).toLowerCase(Locale.ROOT);
         String port = l.get("port");
         if (port == null || port.isEmpty()) throw new IllegalArgumentException("label " + PREFIX + "port: required");
         // No host: the container's address is looked up each time it starts (a stopped one has no IP yet).
-        URI target = value(Map.of("port", scheme + "://:" + port), "port", ConfigLoader::parseTarget);
+        URI target = value(Map.of("port", scheme + "://:" + port), "port", RouteValues::parseTarget);
         List<String> hosts = list(l.get("hosts"));
         for (String h : hosts) {
-            String err = ConfigLoader.hostError(h);
-            if (err != null) throw new IllegalArgumentException("label " + PREFIX + "hosts: " + err + ", got '" + LogText.escape(h) + "'");
+            Optional<String> err = RouteValues.hostError(h);
+            if (err.isPresent()) throw new IllegalArgumentException("label " + PREFIX + "hosts: " + err.get() + ", got '" + LogText.escape(h) + "'");
         }
         boolean stream = scheme.equals("tcp") || scheme.equals("udp");
         if (stream && listen.isEmpty()) throw new IllegalArgumentException("label " + PREFIX + "listen: required for a " + scheme + " route");
@@ -114,7 +116,7 @@ public final class LabelRoutes {
                 hd.disable(), hd.expectedStatus(), hd.send(), hd.expect());
         Optional<Duration> retention = l.containsKey("retention") ? Optional.of(duration(l, "retention", Duration.ZERO)).filter(Duration::isPositive)
                 : Optional.empty();
-        return new RouteConfig(name, hosts, target, listen, Optional.of(new ContainerRef("docker", provider.name(), c.name())), idle, hc, retention,
+        return new RouteConfig(name, hosts, target, listen, Optional.of(new ContainerRef(provider.kind(), provider.name(), c.name())), idle, hc, retention,
                 StreamConfig.DEFAULT);
     }
 

@@ -5,13 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.dormouse.core.ConfigLoader;
 import dev.dormouse.core.ContainerRef;
-import dev.dormouse.core.DockerProviderConfig;
 import dev.dormouse.core.DormouseConfig;
 import dev.dormouse.core.RouteConfig;
 import dev.dormouse.core.StopMethod;
 import dev.dormouse.core.spi.ContainerHealth;
 import dev.dormouse.core.spi.ContainerState;
 import dev.dormouse.core.spi.ContainerStatus;
+import dev.dormouse.core.spi.ProviderConfig;
 import java.io.StringReader;
 import java.net.URI;
 import java.nio.file.Path;
@@ -23,7 +23,18 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class LabelRoutesTest {
-    private static final DockerProviderConfig LOCAL = new DockerProviderConfig("local", "unix:///var/run/docker.sock", true);
+    /** A provider with labels, as its kind's factory would parse it; LabelRoutes sees no more than this. */
+    record Labelled(String kind, String name) implements ProviderConfig {
+        public boolean labels() {
+            return true;
+        }
+
+        public String endpoint() {
+            return kind + " " + name;
+        }
+    }
+
+    private static final ProviderConfig LOCAL = new Labelled("docker", "local");
     private static final DormouseConfig CFG = ConfigLoader.parse(new StringReader(
             "defaults: {idlewatcher: {stop_method: pause, wake_timeout: 20s}, healthcheck: {interval: 10s}}\n"), "t.yml", Path.of("."), Path.of("t.yml"));
 
@@ -99,6 +110,18 @@ class LabelRoutesTest {
                 container("gone", ContainerStatus.MISSING, "", "dormouse.enable", "true", "dormouse.hosts", "gone.t", "dormouse.port", "80"));
         assertEquals(List.of("good"), r.routes().stream().map(x -> x.route().name()).toList());
         assertEquals(List.of("docker local: container 'bad' skipped: label dormouse.port: required"), r.problems());
+    }
+
+    @Test
+    void anyKindWithLabelsDeclaresRoutesOfItsOwnContainers() {
+        ProviderConfig edge = new Labelled("podman", "edge");
+        LabelRoutes.Result r = LabelRoutes.build(List.of(
+                container("web", ContainerStatus.STOPPED, "", "dormouse.enable", "true", "dormouse.hosts", "web.t", "dormouse.port", "80"),
+                container("bad", ContainerStatus.STOPPED, "", "dormouse.enable", "true", "dormouse.hosts", "bad.t")),
+                edge, CFG.defaultIdle(), CFG.defaultHealthcheck());
+        assertEquals(new ContainerRef("podman", "edge", "web"), r.routes().get(0).route().container().orElseThrow());
+        assertEquals("podman:edge", r.routes().get(0).provider());
+        assertEquals(List.of("podman edge: container 'bad' skipped: label dormouse.port: required"), r.problems());
     }
 
     @Test

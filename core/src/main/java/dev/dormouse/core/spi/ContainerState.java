@@ -19,15 +19,23 @@ import java.util.Optional;
  *        that claim the same host or listener the older container wins
  * @param labels the container's labels
  * @param address an address the container can be reached at (127.0.0.1 with host networking), empty when unknown
+ * @param oomKilled whether the kernel killed the container's last run for lack of memory (Docker:
+ *        {@code State.OOMKilled}); false while it runs and for providers that cannot tell
  */
 public record ContainerState(String id, String name, ContainerStatus status, ContainerHealth health, String image,
         int restartCount, int exitCode, Optional<Instant> startedAt, Optional<Instant> createdAt, Map<String, String> labels,
-        String address) {
+        String address, boolean oomKilled) {
 
     public ContainerState {
         java.util.Objects.requireNonNull(startedAt, "startedAt");
         java.util.Objects.requireNonNull(createdAt, "createdAt");
         labels = Map.copyOf(labels);
+    }
+
+    /** A container state whose provider cannot tell an OOM kill. */
+    public ContainerState(String id, String name, ContainerStatus status, ContainerHealth health, String image, int restartCount, int exitCode,
+            Optional<Instant> startedAt, Optional<Instant> createdAt, Map<String, String> labels, String address) {
+        this(id, name, status, health, image, restartCount, exitCode, startedAt, createdAt, labels, address, false);
     }
 
     public static ContainerState missing(String name) {

@@ -12,7 +12,7 @@ public interface Provider extends AutoCloseable {
     /** The configured name. */
     String name();
 
-    /** The provider kind, {@code docker} or {@code proxmox}. */
+    /** The provider kind ({@link ProviderFactory#kind()}), e.g. {@code docker}. */
     String kind();
 
     /**
@@ -48,6 +48,24 @@ public interface Provider extends AutoCloseable {
 
     /** Removes a stopped container. */
     void remove(String container);
+
+    /** The calls whose duration {@link #actionBound} states. */
+    enum Action {
+        INSPECT, START, STOP, KILL, PAUSE, UNPAUSE, REMOVE
+    }
+
+    /**
+     * The longest one call of {@code action} may take before this provider gives up on it (its own request
+     * and task timeouts), so that whoever acts can hold the runtime for exactly as long: the runtime
+     * manager's lease of an action lasts this plus a margin, and no second actor acts while the call may
+     * still be changing the container. {@code stopTimeout} is the route's grace before a stop becomes a
+     * kill. The default, for providers with no timeouts of their own (test fakes), is 30 s, plus the grace
+     * for a stop.
+     */
+    default Duration actionBound(Action action, Duration stopTimeout) {
+        Duration base = Duration.ofSeconds(30);
+        return action == Action.STOP ? base.plus(stopTimeout) : base;
+    }
 
     /**
      * Delivers every container event of this provider to {@code listener} until the returned handle is

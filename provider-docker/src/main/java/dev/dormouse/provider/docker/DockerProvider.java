@@ -14,7 +14,6 @@ import com.github.dockerjava.core.DefaultDockerClientConfig;
 import com.github.dockerjava.core.DockerClientConfig;
 import com.github.dockerjava.core.DockerClientImpl;
 import com.github.dockerjava.zerodep.ZerodepDockerHttpClient;
-import dev.dormouse.core.DockerProviderConfig;
 import dev.dormouse.core.spi.ContainerEvent;
 import dev.dormouse.core.spi.ContainerState;
 import dev.dormouse.core.spi.ContainerStatus;
@@ -47,6 +46,8 @@ final class DockerProvider implements Provider {
         "destroy", "rename", "health_status"};
     private static final Duration FIRST_RETRY = Duration.ofSeconds(1);
     private static final Duration RETRY = Duration.ofSeconds(3);
+    /** The action client's bound on one engine request; stops may legitimately take their stop_timeout. */
+    static final Duration REQUEST_TIMEOUT = Duration.ofMinutes(10);
 
     private final DockerProviderConfig config;
     private final DockerClient ops;
@@ -59,7 +60,7 @@ final class DockerProvider implements Provider {
                 .withDockerTlsVerify(false).build();
         // Stops may legitimately take stop_timeout; the event stream must never time out.
         this.ops = DockerClientImpl.getInstance(cc, new ZerodepDockerHttpClient.Builder().dockerHost(cc.getDockerHost())
-                .maxConnections(64).connectionTimeout(Duration.ofSeconds(5)).responseTimeout(Duration.ofMinutes(10)).build());
+                .maxConnections(64).connectionTimeout(Duration.ofSeconds(5)).responseTimeout(REQUEST_TIMEOUT).build());
         this.events = DockerClientImpl.getInstance(cc, new ZerodepDockerHttpClient.Builder().dockerHost(cc.getDockerHost())
                 .maxConnections(4).connectionTimeout(Duration.ofSeconds(5)).build());
     }
@@ -71,7 +72,7 @@ final class DockerProvider implements Provider {
 
     @Override
     public String kind() {
-        return "docker";
+        return DockerProviderFactory.KIND;
     }
 
     @Override
@@ -144,6 +145,21 @@ final class DockerProvider implements Provider {
     @Override
     public void remove(String container) {
         run("remove", container, () -> ops.removeContainerCmd(container).exec());
+    }
+
+    /**
+     * Every action is one engine request (an unpause looks first, a stop with another signal waits out the
+     * grace between its signal and its kill), and the client gives up on a request after
+     * {@link #REQUEST_TIMEOUT}: the engine answers far sooner unless it hangs, but until then the action may
+     * still land.
+     */
+    @Override
+    public Duration actionBound(Action action, Duration stopTimeout) {
+        return switch (action) {
+            case STOP -> REQUEST_TIMEOUT.multipliedBy(2).plus(stopTimeout);
+            case UNPAUSE -> REQUEST_TIMEOUT.multipliedBy(2);
+            default -> REQUEST_TIMEOUT;
+        };
     }
 
     private void run(String action, String container, Supplier<?> call) {

@@ -65,7 +65,8 @@ final class DockerStates {
                 r.getNetworkSettings() == null ? null : r.getNetworkSettings().getNetworks());
         return new ContainerState(r.getId() == null ? "" : r.getId(), name, status(status, paused), health(health), image,
                 r.getRestartCount() == null ? 0 : r.getRestartCount(), exit == null ? 0 : exit.intValue(),
-                time(s == null ? null : s.getStartedAt()), time(r.getCreated()), labels, address);
+                time(s == null ? null : s.getStartedAt()), time(r.getCreated()), labels, address,
+                s != null && Boolean.TRUE.equals(s.getOOMKilled()));
     }
 
     /** 127.0.0.1 with host networking, else the first IP the container has on a network; empty when none. */

@@ -1,7 +1,7 @@
 package dev.dormouse.provider.proxmox;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.dormouse.core.ProxmoxProviderConfig;
+
 import dev.dormouse.core.spi.ContainerEvent;
 import dev.dormouse.core.spi.ContainerHealth;
 import dev.dormouse.core.spi.ContainerState;
@@ -67,7 +67,7 @@ final class ProxmoxProvider implements Provider {
 
     @Override
     public String kind() {
-        return "proxmox";
+        return ProxmoxProviderFactory.KIND;
     }
 
     /** {@code lxc} or {@code qemu}, asked of PVE once; empty when the guest does not exist. */
@@ -195,6 +195,22 @@ final class ProxmoxProvider implements Provider {
     static Optional<String> usable(String ipv4) {
         if (ipv4.isEmpty() || ipv4.contains(":") || ipv4.equals("127.0.0.1") || ipv4.startsWith("169.254.")) return Optional.empty();
         return Optional.of(ipv4);
+    }
+
+    /**
+     * A task is followed for its bound ({@link #TASK_BOUND}, plus the grace for a shutdown); around it an
+     * action makes at most four requests (the guest's kind, its status before, the action, its status
+     * after) and one last task poll may begin just before the bound, each a request that
+     * {@link PveClient#REQUEST_BOUND} bounds.
+     */
+    @Override
+    public Duration actionBound(Action action, Duration stopTimeout) {
+        Duration requests = PveClient.REQUEST_BOUND.multipliedBy(5);
+        return switch (action) {
+            case INSPECT -> PveClient.REQUEST_BOUND.multipliedBy(2);
+            case STOP -> TASK_BOUND.plus(stopTimeout).plus(requests);
+            default -> TASK_BOUND.plus(requests);
+        };
     }
 
     @Override

@@ -3,7 +3,7 @@ package dev.dormouse.provider.proxmox;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.dormouse.core.DormouseException;
-import dev.dormouse.core.ProxmoxProviderConfig;
+
 import dev.dormouse.core.spi.ProviderException;
 import dev.dormouse.core.spi.ProviderException.Reason;
 import java.io.IOException;
@@ -38,6 +38,8 @@ final class PveClient implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int READ_ATTEMPTS = 3;
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
+    /** The longest one call of {@link #get}, {@link #post} or {@link #delete} may take: every attempt of a read times out. */
+    static final Duration REQUEST_BOUND = TIMEOUT.multipliedBy(READ_ATTEMPTS);
 
     private final ProxmoxProviderConfig config;
     private final String authorization;

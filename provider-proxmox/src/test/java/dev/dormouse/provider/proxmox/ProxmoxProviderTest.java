@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import dev.dormouse.core.ProxmoxProviderConfig;
 import dev.dormouse.core.spi.ContainerEvent;
 import dev.dormouse.core.spi.ContainerStatus;
 import dev.dormouse.core.spi.Provider;
@@ -94,6 +93,18 @@ class ProxmoxProviderTest {
         assertEquals(Optional.of("10.0.0.6"), provider.address("pve/200"), "the IPv4 address, not lo or the IPv6 link-local one");
         assertEquals(Optional.empty(), ProxmoxProvider.usable("169.254.3.4"));
         assertEquals(Optional.empty(), ProxmoxProvider.usable("fe80::1"));
+    }
+
+    @Test
+    void anActionsBoundCoversItsTaskWaitAndTheRequestsAroundIt() {
+        Duration requests = PveClient.REQUEST_BOUND.multipliedBy(5);
+        for (Provider.Action a : List.of(Provider.Action.START, Provider.Action.KILL, Provider.Action.PAUSE, Provider.Action.UNPAUSE,
+                Provider.Action.REMOVE)) {
+            assertEquals(Duration.ofMinutes(2).plus(requests), provider.actionBound(a, Duration.ofSeconds(10)), a.name());
+        }
+        assertEquals(Duration.ofMinutes(2).plus(Duration.ofMinutes(5)).plus(requests), provider.actionBound(Provider.Action.STOP, Duration.ofMinutes(5)),
+                "a shutdown's task is followed for its timeout on top");
+        assertEquals(PveClient.REQUEST_BOUND.multipliedBy(2), provider.actionBound(Provider.Action.INSPECT, Duration.ZERO));
     }
 
     @Test

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.dormouse.core.ProxmoxProviderConfig;
 import dev.dormouse.core.spi.ContainerStatus;
 import dev.dormouse.core.spi.Provider;
 import dev.dormouse.core.spi.ProviderException;
