@@ -84,6 +84,9 @@ public final class Daemon implements AutoCloseable {
     private Reconciler reconciler;
     private IdleWatchers watchers;
     private HttpProxy proxy;
+    /** The HTTPS front door (certificates, ACME), when {@code server.https} is set; else null. */
+    private volatile TlsFront tls;
+    private final TlsFront.Setup tlsSetup;
     private StreamProxy streams;
     private HealthMonitors monitors;
     private CleanupWorker cleanup;
@@ -120,9 +123,18 @@ public final class Daemon implements AutoCloseable {
 
     /** Every unit that waits (idle timers, health intervals, worker ticks, backoffs, batching) does so on {@code scheduler}. */
     public Daemon(DormouseConfig config, ProviderKinds kinds, Scheduler scheduler) {
+        this(config, kinds, scheduler, TlsFront.Setup.standard());
+    }
+
+    /**
+     * Every unit that waits (idle timers, health intervals, worker ticks, backoffs, batching) does so on
+     * {@code scheduler}; TLS keeps the clock, intervals and ACME client of {@code tlsSetup}.
+     */
+    Daemon(DormouseConfig config, ProviderKinds kinds, Scheduler scheduler, TlsFront.Setup tlsSetup) {
         this.config = config;
         this.kinds = java.util.Objects.requireNonNull(kinds, "kinds");
         this.scheduler = java.util.Objects.requireNonNull(scheduler, "scheduler");
+        this.tlsSetup = java.util.Objects.requireNonNull(tlsSetup, "tlsSetup");
     }
 
     /** The provider factories on the module path (or class path), by kind. */
@@ -130,14 +142,12 @@ public final class Daemon implements AutoCloseable {
         return ProviderKinds.installed();
     }
 
-    /** Problems that only this version can see: what it does not support yet. */
+    /**
+     * Problems the config loader cannot see because they are in other files: the {@code tls:} block's
+     * certificates, keys and {@code acme.ca_file} ({@link TlsChecks}).
+     */
     static List<ConfigProblem> buildProblems(DormouseConfig config) {
-        List<ConfigProblem> problems = new ArrayList<>();
-        String file = config.source() == null ? "" : config.source().toString();
-        if (!config.server().https().isEmpty()) {
-            problems.add(new ConfigProblem(file, 0, 0, "server.https", "the HTTPS listener is not supported by this version yet"));
-        }
-        return problems;
+        return TlsChecks.problems(config);
     }
 
     /** Starts providers, idle watchers and the proxy; on failure everything already started is closed. */
@@ -154,7 +164,7 @@ public final class Daemon implements AutoCloseable {
             routes = merged.accepted();
             rejected = merged.rejected();
             metrics = new Metrics(new Metrics.Sources(() -> watchers == null ? List.of() : watchers.all(),
-                    () -> monitors == null ? List.of() : monitors.all(), this::providerStatus));
+                    () -> monitors == null ? List.of() : monitors.all(), this::providerStatus, this::certificates));
             store = RuntimeStore.open(config.server().dataDir());
             lifecycle = new LifecycleService(new LifecycleService.Deps(store, providers, Clock.systemUTC(), scheduler));
             lifecycle.register(runtimes(routes));
@@ -169,9 +179,16 @@ public final class Daemon implements AutoCloseable {
             watchers.subscribe(i -> incident(i, notifications));
             metrics.track(watchers.all());
             watchers.start();
-            proxy = new HttpProxy(new ProxySettings(config.server().http(), 0, Duration.ofSeconds(5), SHUTDOWN_GRACE,
-                    config.server().limits(), config.server().trustedProxies()), proxyRoutes(routes), metrics.proxy());
+            TlsChecks.notes(config).forEach(n -> LOG.log(Level.WARNING, n));
+            if (config.server().httpsAddress().isPresent()) {
+                tls = TlsFront.open(config.tls(), config.server().dataDir(), this::certificateHosts, scheduler, tlsSetup);
+            }
+            proxy = new HttpProxy(new ProxySettings(config.server().http(), config.server().https(), 0, Duration.ofSeconds(5), SHUTDOWN_GRACE,
+                    config.server().limits(), config.server().trustedProxies()), proxyRoutes(routes), metrics.proxy(),
+                    Optional.ofNullable(tls).map(TlsFront::door));
             proxy.start();
+            // After the listeners: the challenges of the first ACME orders are answered by them.
+            if (tls != null) tls.start();
             // A stream listener that cannot bind is logged by name and port; the other routes still serve.
             streams = new StreamProxy(proxyRoutes(routes), metrics.proxy());
             streams.start();
@@ -190,8 +207,9 @@ public final class Daemon implements AutoCloseable {
             close();
             throw e;
         }
-        LOG.log(Level.INFO, "dormouse {0} serving http on {1} ({2} routes)", Main.version(),
+        LOG.log(Level.INFO, "dormouse {0} serving http on {1}, https on {2} ({3} routes)", Main.version(),
                 config.server().httpAddress().map(a -> a.withPort(proxy.httpPort()).toString()).orElse("(disabled)"),
+                config.server().httpsAddress().map(a -> a.withPort(proxy.httpsPort()).toString()).orElse("(disabled)"),
                 routes.size());
     }
 
@@ -322,8 +340,20 @@ public final class Daemon implements AutoCloseable {
                 return new AdminBackend.Reload.Refused(lastReloadError.get());
             }
             DormouseConfig before = config;
+            TlsFront front = tls;
+            if (front != null && !before.tls().certificates().equals(next.tls().certificates())) {
+                // All or nothing: a file that turned bad since it was checked refuses the whole reload.
+                try {
+                    front.reconfigure(next.tls().certificates());
+                } catch (DormouseException e) {
+                    LOG.log(Level.ERROR, "config reload ({0}): {1}; still running the previous config", why, e.getMessage());
+                    lastReloadError = Optional.of("tls.certificates: " + e.getMessage());
+                    if (fileWatcher != null) fileWatcher.loaded();
+                    return new AdminBackend.Reload.Refused(lastReloadError.get());
+                }
+            }
             restartNeeded("server", before.server(), next.server());
-            restartNeeded("tls", before.tls(), next.tls());
+            restartNeeded("tls (other than tls.certificates)", withoutFiles(before.tls()), withoutFiles(next.tls()));
             restartNeeded("providers", before.providers(), next.providers());
             restartNeeded("runtime", before.runtime(), next.runtime());
             restartNeeded("notifications", before.notifications(), next.notifications());
@@ -335,6 +365,10 @@ public final class Daemon implements AutoCloseable {
             lastReloadError = Optional.empty();
             return new AdminBackend.Reload.Done(routes.size());
         }
+    }
+
+    private static dev.dormouse.core.TlsConfig withoutFiles(dev.dormouse.core.TlsConfig t) {
+        return new dev.dormouse.core.TlsConfig(List.of(), t.acme(), t.redirectHttp(), t.minVersion());
     }
 
     private static void restartNeeded(String section, Object before, Object after) {
@@ -468,6 +502,33 @@ public final class Daemon implements AutoCloseable {
         return routes;
     }
 
+    /** The hosts ACME serves: every HTTP route's, label routes included, without wildcards (they need DNS-01). */
+    private java.util.Set<String> certificateHosts() {
+        java.util.Set<String> hosts = new java.util.TreeSet<>();
+        for (RouteConfig r : routes) {
+            if (r.isStream()) continue;
+            for (String h : r.hosts()) if (!dev.dormouse.core.Hosts.isWildcard(h)) hosts.add(h);
+        }
+        return hosts;
+    }
+
+    /** Every certificate name's record (files, then ACME hosts); empty without the HTTPS listener. */
+    List<dev.dormouse.tls.HostCertificate> certificates() {
+        TlsFront t = tls;
+        return t == null ? List.of() : t.status();
+    }
+
+    /** The certificate of a route host; empty without the HTTPS listener or when only the fallback answers for it. */
+    Optional<dev.dormouse.tls.HostCertificate> certificate(String host) {
+        TlsFront t = tls;
+        return t == null ? Optional.empty() : t.status(host);
+    }
+
+    /** The HTTPS front door (null before start or without {@code server.https}); tests tick its workers. */
+    TlsFront tls() {
+        return tls;
+    }
+
     /** The label routes not in use, each with why: they claimed what another route has. */
     public List<RouteSet.Rejected> rejectedRoutes() {
         return rejected;
@@ -529,6 +590,11 @@ public final class Daemon implements AutoCloseable {
         return proxy == null ? -1 : proxy.httpPort();
     }
 
+    /** The HTTPS listener's bound port, -1 before start or when disabled. */
+    public int httpsPort() {
+        return proxy == null ? -1 : proxy.httpsPort();
+    }
+
     public StreamProxy streams() {
         return streams;
     }
@@ -576,6 +642,7 @@ public final class Daemon implements AutoCloseable {
         if (monitors != null) monitors.close();
         if (streams != null) streams.close();
         if (proxy != null) proxy.close();
+        if (tls != null) tls.close();
         if (watchers != null) watchers.close();
         if (metrics != null) metrics.close();
         for (Provider p : providers.values()) {
