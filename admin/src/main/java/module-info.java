@@ -7,6 +7,8 @@ module dev.dormouse.admin {
     requires transitive dev.dormouse.idlewatcher;
     requires transitive dev.dormouse.health;
     requires transitive dev.dormouse.rtmanager;
+    // ... and in each route host's certificate record.
+    requires transitive dev.dormouse.tls;
     // The event stream (SseStream) is the one the loading page uses too.
     requires dev.dormouse.proxy;
     requires com.fasterxml.jackson.databind;

@@ -6,6 +6,7 @@ module dev.dormouse.cli {
     requires dev.dormouse.idlewatcher;
     requires dev.dormouse.proxy;
     requires dev.dormouse.rtmanager;
+    requires dev.dormouse.tls;
     requires dev.dormouse.watcher;
     requires com.fasterxml.jackson.databind;
     requires info.picocli;

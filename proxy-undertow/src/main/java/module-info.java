@@ -7,6 +7,8 @@ module dev.dormouse.proxy {
     requires transitive dev.dormouse.idlewatcher;
     // SseStream's API takes Undertow's exchange (the admin API's event stream uses it).
     requires transitive undertow.core;
+    // The HTTPS listener takes the tls module's certificate store and challenge table.
+    requires transitive dev.dormouse.tls;
     requires xnio.api;
     // Undertow and XNIO are automatic modules; these explicit modules are what they load at run time.
     requires org.jboss.threads;

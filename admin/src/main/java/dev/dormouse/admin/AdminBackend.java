@@ -8,6 +8,7 @@ import dev.dormouse.idlewatcher.IdleWatcher;
 import dev.dormouse.rtmanager.HealthEvent;
 import dev.dormouse.rtmanager.Operation;
 import dev.dormouse.rtmanager.RuntimeRecord;
+import dev.dormouse.tls.HostCertificate;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.util.List;
@@ -57,6 +58,14 @@ public interface AdminBackend {
 
     /** What the route's health monitor knows now; empty when it has none. */
     Optional<HealthMonitor.Snapshot> health(String route);
+
+    /**
+     * The certificate of a route host (a file one that covers it, or its ACME state); empty without the HTTPS
+     * listener, or when only the fallback certificate answers for the host. Answers from memory.
+     */
+    default Optional<HostCertificate> certificate(String host) {
+        return Optional.empty();
+    }
 
     /** Every runtime record, by runtime id. */
     List<RuntimeRecord> runtimes();

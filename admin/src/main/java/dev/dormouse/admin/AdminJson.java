@@ -15,6 +15,7 @@ import dev.dormouse.idlewatcher.IdleWatcher;
 import dev.dormouse.rtmanager.HealthEvent;
 import dev.dormouse.rtmanager.Operation;
 import dev.dormouse.rtmanager.RuntimeRecord;
+import dev.dormouse.tls.HostCertificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -76,7 +77,7 @@ final class AdminJson {
         return "tcp".equals(s) || "udp".equals(s) ? s : "http";
     }
 
-    static ObjectNode route(RouteConfig r, Optional<IdleWatcher> w, Optional<HealthMonitor.Snapshot> health) {
+    static ObjectNode route(RouteConfig r, Optional<IdleWatcher> w, Optional<HealthMonitor.Snapshot> health, List<HostCertificate> certificates) {
         ObjectNode o = routeConfig(r, (w.isPresent() ? w.get().target() : r.target()).toString(), w.map(x -> x.state().label()).orElse(""),
                 w.flatMap(IdleWatcher::lastError).orElse(""), false);
         if (health.isEmpty()) {
@@ -88,6 +89,20 @@ final class AdminJson {
             putText(h, "detail", s.detail());
             h.put("latency_ms", s.latency() == null ? 0 : s.latency().toMillis());
         }
+        ArrayNode certs = o.putArray("certificates");
+        for (HostCertificate c : certificates) certs.add(certificate(c));
+        return o;
+    }
+
+    /** A route host's certificate: where it comes from, when it expires, what went wrong last. */
+    static ObjectNode certificate(HostCertificate c) {
+        ObjectNode o = object();
+        o.put("host", c.host());
+        o.put("source", c.source().label());
+        putText(o, "file", c.file().map(Object::toString).orElse(""));
+        putTime(o, "not_after", c.notAfter());
+        putText(o, "last_error", c.lastError().orElse(""));
+        putTime(o, "next_attempt", c.nextAttempt());
         return o;
     }
 
@@ -95,6 +110,7 @@ final class AdminJson {
     static ObjectNode rejected(RouteSet.Rejected x) {
         ObjectNode o = routeConfig(x.route(), x.route().target().toString(), "error", x.reason(), true);
         o.putNull("health");
+        o.putArray("certificates");
         return o;
     }
 

@@ -10,6 +10,7 @@ import dev.dormouse.core.RouteSet;
 import dev.dormouse.core.spi.OpSource;
 import dev.dormouse.idlewatcher.IdleWatcher;
 import dev.dormouse.idlewatcher.RouteState;
+import dev.dormouse.tls.HostCertificate;
 import io.undertow.Undertow;
 import io.undertow.UndertowOptions;
 import io.undertow.server.HttpServerExchange;
@@ -325,7 +326,9 @@ public final class AdminServer implements AutoCloseable {
     }
 
     private ObjectNode routeJson(RouteConfig r) {
-        return AdminJson.route(r, deps.backend().watcher(r.name()), deps.backend().health(r.name()));
+        List<HostCertificate> certs = new ArrayList<>();
+        for (String host : r.hosts()) deps.backend().certificate(host).ifPresent(certs::add);
+        return AdminJson.route(r, deps.backend().watcher(r.name()), deps.backend().health(r.name()), certs);
     }
 
     private IdleWatcher watcher(RouteConfig r, String action) {

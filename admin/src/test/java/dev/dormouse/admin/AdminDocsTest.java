@@ -20,6 +20,8 @@ import dev.dormouse.rtmanager.OpKind;
 import dev.dormouse.rtmanager.Operation;
 import dev.dormouse.rtmanager.Outcome;
 import dev.dormouse.rtmanager.RuntimeRecord;
+import dev.dormouse.tls.HostCertificate;
+import dev.dormouse.tls.Source;
 import dev.dormouse.rtmanager.RuntimeStatus;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -92,6 +94,12 @@ class AdminDocsTest {
         whoami.state = RouteState.READY;
         b.watch(routes.get(1));
         b.watch(routes.get(2));
+        b.certificates.put("whoami.example.com", new HostCertificate("whoami.example.com", Source.ACME,
+                Optional.of(Path.of("/var/lib/dormouse/acme/acme-v02.api.letsencrypt.org-directory/certs/whoami.example.com.pem")),
+                Optional.of(at("2027-03-01T04:05:06Z")), Optional.of("tls acme: order for 'whoami.example.com': connection refused"),
+                Optional.of(at("2027-01-30T04:10:06Z"))));
+        b.certificates.put("db.internal", new HostCertificate("db.internal", Source.FILE, Optional.of(Path.of("/etc/dormouse/certs/internal.pem")),
+                Optional.of(at("2027-06-30T00:00:00Z")), Optional.empty(), Optional.empty()));
         b.health.put("whoami", new HealthMonitor.Snapshot("whoami", HealthStatus.HEALTHY, Duration.ofMillis(3), Duration.ofMinutes(5),
                 Optional.empty(), 0, "HTTP 200", 12));
         RouteConfig grab = FakeBackend.parseRoutes("""
@@ -130,6 +138,7 @@ class AdminDocsTest {
             out.put("error", call(server, "GET", "/api/v1/routes/nope", 404));
             out.put("route", call(server, "GET", "/api/v1/routes/whoami", 200));
             out.put("stream_route", call(server, "GET", "/api/v1/routes/ssh", 200));
+            out.put("file_certificate", call(server, "GET", "/api/v1/routes/db", 200).at("/certificates/0"));
             out.put("rejected_route", call(server, "GET", "/api/v1/routes/grab", 200));
             out.put("runtime", call(server, "GET", "/api/v1/runtimes", 200).at("/runtimes/0"));
             out.put("providers", call(server, "GET", "/api/v1/providers", 200));

@@ -288,7 +288,7 @@ class AdminServerTest {
         assertEquals("{\"name\":\"grab\",\"kind\":\"http\",\"hosts\":[\"x.apps.test\"],\"listen\":null,\"target\":\"http://:8080\","
                 + "\"container\":\"docker:local/c\",\"provider\":\"docker:local\",\"state\":\"error\","
                 + "\"last_error\":\"host 'x.apps.test' is covered by route 'apps' (*.apps.test)\",\"rejected\":true,"
-                + "\"idle_timeout\":\"1m\",\"stop_method\":\"stop\",\"depends_on\":[],\"health\":null}", grab.toString());
+                + "\"idle_timeout\":\"1m\",\"stop_method\":\"stop\",\"depends_on\":[],\"health\":null,\"certificates\":[]}", grab.toString());
         assertEquals(grab, json(get("/api/v1/routes/grab")), "found by name too");
         HttpResponse<String> wake = post("/api/v1/routes/grab/wake");
         assertError(wake, 404, "route_not_found");

@@ -16,6 +16,7 @@ import dev.dormouse.core.ProviderKinds;
 import dev.dormouse.core.LogText;
 import dev.dormouse.core.RouteConfig;
 import dev.dormouse.core.RouteSet;
+import dev.dormouse.core.Scheduler;
 import dev.dormouse.core.spi.Provider;
 import dev.dormouse.core.spi.ProviderConfig;
 import dev.dormouse.health.Checks;
@@ -27,7 +28,6 @@ import dev.dormouse.rtmanager.RuntimeRecord;
 import dev.dormouse.health.Notifications;
 import dev.dormouse.idlewatcher.IdleWatcher;
 import dev.dormouse.idlewatcher.IdleWatchers;
-import dev.dormouse.idlewatcher.Lifecycle;
 import dev.dormouse.idlewatcher.ReadinessProbe;
 import dev.dormouse.core.RuntimeConfig;
 import dev.dormouse.rtmanager.CleanupWorker;
@@ -36,8 +36,6 @@ import dev.dormouse.rtmanager.HistoryPruner;
 import dev.dormouse.rtmanager.InspectWorker;
 import dev.dormouse.rtmanager.LifecycleService;
 import dev.dormouse.rtmanager.Reconciler;
-import dev.dormouse.rtmanager.OpKind;
-import dev.dormouse.rtmanager.RuntimeConflictException;
 import dev.dormouse.rtmanager.RuntimeSpec;
 import dev.dormouse.rtmanager.RuntimeStore;
 import dev.dormouse.idlewatcher.RouteIncident;
@@ -76,6 +74,8 @@ public final class Daemon implements AutoCloseable {
     /** The running config: the one started with, or the last one reloaded successfully. */
     private volatile DormouseConfig config;
     private final ProviderKinds kinds;
+    /** Time for every unit that waits. */
+    private final Scheduler scheduler;
     private final Map<String, Provider> providers = new LinkedHashMap<>();
     /** The configs the running providers were made from (provider changes take effect at the next start). */
     private volatile List<ProviderConfig> started = List.of();
@@ -86,6 +86,9 @@ public final class Daemon implements AutoCloseable {
     private Reconciler reconciler;
     private IdleWatchers watchers;
     private HttpProxy proxy;
+    /** The HTTPS front door (certificates, ACME), when {@code server.https} is set; else null. */
+    private volatile TlsFront tls;
+    private final TlsFront.Setup tlsSetup;
     private StreamProxy streams;
     private HealthMonitors monitors;
     private CleanupWorker cleanup;
@@ -117,8 +120,23 @@ public final class Daemon implements AutoCloseable {
 
     /** {@code config} was loaded with {@code kinds}; providers and reloads use them. */
     public Daemon(DormouseConfig config, ProviderKinds kinds) {
+        this(config, kinds, Scheduler.system());
+    }
+
+    /** Every unit that waits (idle timers, health intervals, worker ticks, backoffs, batching) does so on {@code scheduler}. */
+    public Daemon(DormouseConfig config, ProviderKinds kinds, Scheduler scheduler) {
+        this(config, kinds, scheduler, TlsFront.Setup.standard());
+    }
+
+    /**
+     * Every unit that waits (idle timers, health intervals, worker ticks, backoffs, batching) does so on
+     * {@code scheduler}; TLS keeps the clock, intervals and ACME client of {@code tlsSetup}.
+     */
+    Daemon(DormouseConfig config, ProviderKinds kinds, Scheduler scheduler, TlsFront.Setup tlsSetup) {
         this.config = config;
         this.kinds = java.util.Objects.requireNonNull(kinds, "kinds");
+        this.scheduler = java.util.Objects.requireNonNull(scheduler, "scheduler");
+        this.tlsSetup = java.util.Objects.requireNonNull(tlsSetup, "tlsSetup");
     }
 
     /** The provider factories on the module path (or class path), by kind. */
@@ -126,14 +144,12 @@ public final class Daemon implements AutoCloseable {
         return ProviderKinds.installed();
     }
 
-    /** Problems that only this version can see: what it does not support yet. */
+    /**
+     * Problems the config loader cannot see because they are in other files: the {@code tls:} block's
+     * certificates, keys and {@code acme.ca_file} ({@link TlsChecks}).
+     */
     static List<ConfigProblem> buildProblems(DormouseConfig config) {
-        List<ConfigProblem> problems = new ArrayList<>();
-        String file = config.source() == null ? "" : config.source().toString();
-        if (!config.server().https().isEmpty()) {
-            problems.add(new ConfigProblem(file, 0, 0, "server.https", "the HTTPS listener is not supported by this version yet"));
-        }
-        return problems;
+        return TlsChecks.problems(config);
     }
 
     /** Starts providers, idle watchers and the proxy; on failure everything already started is closed. */
@@ -151,23 +167,31 @@ public final class Daemon implements AutoCloseable {
             routes = merged.accepted();
             rejected = merged.rejected();
             metrics = new Metrics(new Metrics.Sources(() -> watchers == null ? List.of() : watchers.all(),
-                    () -> monitors == null ? List.of() : monitors.all(), this::providerStatus));
+                    () -> monitors == null ? List.of() : monitors.all(), this::providerStatus, this::certificates));
             store = RuntimeStore.open(config.server().dataDir());
-            lifecycle = new LifecycleService(new LifecycleService.Deps(store, providers, Clock.systemUTC()));
+            lifecycle = new LifecycleService(new LifecycleService.Deps(store, providers, Clock.systemUTC(), scheduler));
             lifecycle.register(runtimes(routes));
             metrics.follow(lifecycle::subscribe);
             startRuntimeWorkers();
-            monitors = new HealthMonitors(Clock.systemUTC());
-            Notifications notifications = new Notifications(config.notifications());
+            monitors = new HealthMonitors(Clock.systemUTC(), scheduler);
+            Notifications notifications = new Notifications(config.notifications(), scheduler);
             monitors.subscribe(notifications);
             monitors.subscribe(this::recordProbe);
-            watchers = new IdleWatchers(new IdleWatchers.Deps(routes, providers, recorded(lifecycle), ReadinessProbe.sockets(), Clock.systemUTC()));
+            watchers = new IdleWatchers(new IdleWatchers.Deps(routes, providers, lifecycle::act, ReadinessProbe.sockets(), Clock.systemUTC(),
+                    scheduler));
             watchers.subscribe(i -> incident(i, notifications));
             metrics.track(watchers.all());
             watchers.start();
-            proxy = new HttpProxy(new ProxySettings(config.server().http(), 0, Duration.ofSeconds(5), SHUTDOWN_GRACE,
-                    config.server().limits(), config.server().trustedProxies()), proxyRoutes(routes), metrics.proxy());
+            TlsChecks.notes(config).forEach(n -> LOG.log(Level.WARNING, n));
+            if (config.server().httpsAddress().isPresent()) {
+                tls = TlsFront.open(config.tls(), config.server().dataDir(), this::certificateHosts, scheduler, tlsSetup);
+            }
+            proxy = new HttpProxy(new ProxySettings(config.server().http(), config.server().https(), 0, Duration.ofSeconds(5), SHUTDOWN_GRACE,
+                    config.server().limits(), config.server().trustedProxies()), proxyRoutes(routes), metrics.proxy(),
+                    Optional.ofNullable(tls).map(TlsFront::door));
             proxy.start();
+            // After the listeners: the challenges of the first ACME orders are answered by them.
+            if (tls != null) tls.start();
             // A stream listener that cannot bind is logged by name and port; the other routes still serve.
             streams = new StreamProxy(proxyRoutes(routes), metrics.proxy());
             streams.start();
@@ -176,7 +200,7 @@ public final class Daemon implements AutoCloseable {
             followLabels();
             startAdmin();
             if (config.source() != null && Files.isRegularFile(config.source())) {
-                fileWatcher = new ConfigFileWatcher(new ConfigFileWatcher.Deps(config.source(), FILE_QUIET, () -> reload("file changed")));
+                fileWatcher = new ConfigFileWatcher(new ConfigFileWatcher.Deps(config.source(), FILE_QUIET, scheduler, () -> reload("file changed")));
                 fileWatcher.start();
             }
         } catch (IOException e) {
@@ -186,8 +210,9 @@ public final class Daemon implements AutoCloseable {
             close();
             throw e;
         }
-        LOG.log(Level.INFO, "dormouse {0} serving http on {1} ({2} routes)", Main.version(),
+        LOG.log(Level.INFO, "dormouse {0} serving http on {1}, https on {2} ({3} routes)", Main.version(),
                 config.server().httpAddress().map(a -> a.withPort(proxy.httpPort()).toString()).orElse("(disabled)"),
+                config.server().httpsAddress().map(a -> a.withPort(proxy.httpsPort()).toString()).orElse("(disabled)"),
                 routes.size());
     }
 
@@ -201,39 +226,6 @@ public final class Daemon implements AutoCloseable {
         return out;
     }
 
-    /** How long an action waits for another action on the same runtime (a reconcile, a cleanup) to finish. */
-    static final Duration CONFLICT_PATIENCE = Duration.ofSeconds(3);
-
-    /**
-     * The idle watchers decide; the runtime manager acts and records every action. An action that finds
-     * the runtime's lease held (each attempt is logged as {@code conflict}) is tried again with a growing
-     * pause for up to {@link #CONFLICT_PATIENCE}: a wake should not fail because the reconciler was
-     * looking at the container at that moment.
-     */
-    private static Lifecycle recorded(LifecycleService lifecycle) {
-        return (route, provider, container, op, idle, source) -> {
-            OpKind kind = switch (op) {
-                case START -> OpKind.START;
-                case UNPAUSE -> OpKind.UNPAUSE;
-                case STOP -> OpKind.STOP;
-                case PAUSE -> OpKind.PAUSE;
-                case KILL -> OpKind.KILL;
-            };
-            long deadline = System.nanoTime() + CONFLICT_PATIENCE.toNanos();
-            long pause = 20_000_000L;
-            while (true) {
-                try {
-                    lifecycle.perform(route, kind, source);
-                    return;
-                } catch (RuntimeConflictException e) {
-                    if (System.nanoTime() + pause > deadline || Thread.currentThread().isInterrupted()) throw e;
-                    java.util.concurrent.locks.LockSupport.parkNanos(pause);
-                    pause = Math.min(pause * 2, 500_000_000L);
-                }
-            }
-        };
-    }
-
     /**
      * Reconciles the records with the providers before serving, then follows container events, inspects
      * running containers, reconciles periodically, removes expired stopped containers that opted in and
@@ -241,16 +233,16 @@ public final class Daemon implements AutoCloseable {
      */
     private void startRuntimeWorkers() {
         RuntimeConfig rc = config.runtime();
-        reconciler = new Reconciler(new Reconciler.Deps(lifecycle, Clock.systemUTC(), rc.reconcileInterval()));
+        reconciler = new Reconciler(new Reconciler.Deps(lifecycle, Clock.systemUTC(), scheduler, rc.reconcileInterval()));
         reconciler.tick();
         EventsListener events = new EventsListener(new EventsListener.Deps(lifecycle, reconciler::tick)).start();
         workers.add(events);
         for (Map.Entry<String, Provider> e : providers.entrySet()) workers.add(e.getValue().subscribe(events.forProvider(e.getKey())));
-        workers.add(new InspectWorker(new InspectWorker.Deps(lifecycle, Clock.systemUTC(), rc.inspectInterval())).start());
+        workers.add(new InspectWorker(new InspectWorker.Deps(lifecycle, Clock.systemUTC(), scheduler, rc.inspectInterval())).start());
         workers.add(reconciler.start());
-        cleanup = new CleanupWorker(new CleanupWorker.Deps(lifecycle, Clock.systemUTC(), rc.cleanupInterval()));
+        cleanup = new CleanupWorker(new CleanupWorker.Deps(lifecycle, Clock.systemUTC(), scheduler, rc.cleanupInterval()));
         workers.add(cleanup.start());
-        workers.add(new HistoryPruner(new HistoryPruner.Deps(store, Clock.systemUTC(), rc.historyRetention())).start());
+        workers.add(new HistoryPruner(new HistoryPruner.Deps(store, Clock.systemUTC(), scheduler, rc.historyRetention())).start());
     }
 
     /**
@@ -302,7 +294,7 @@ public final class Daemon implements AutoCloseable {
     private void followLabels() {
         List<ProviderConfig> ds = labelProviders(config);
         if (ds.isEmpty()) return;
-        labelEvents = new EventBatcher(new EventBatcher.Deps("labels", EVENT_BATCH, batch -> {
+        labelEvents = new EventBatcher(new EventBatcher.Deps("labels", EVENT_BATCH, scheduler, batch -> {
             java.util.Set<String> touched = new java.util.TreeSet<>();
             batch.forEach(e -> touched.add(e.provider()));
             for (ProviderConfig d : labelProviders(config)) {
@@ -351,8 +343,20 @@ public final class Daemon implements AutoCloseable {
                 return new AdminBackend.Reload.Refused(lastReloadError.get());
             }
             DormouseConfig before = config;
+            TlsFront front = tls;
+            if (front != null && !before.tls().certificates().equals(next.tls().certificates())) {
+                // All or nothing: a file that turned bad since it was checked refuses the whole reload.
+                try {
+                    front.reconfigure(next.tls().certificates());
+                } catch (DormouseException e) {
+                    LOG.log(Level.ERROR, "config reload ({0}): {1}; still running the previous config", why, e.getMessage());
+                    lastReloadError = Optional.of("tls.certificates: " + e.getMessage());
+                    if (fileWatcher != null) fileWatcher.loaded();
+                    return new AdminBackend.Reload.Refused(lastReloadError.get());
+                }
+            }
             restartNeeded("server", before.server(), next.server());
-            restartNeeded("tls", before.tls(), next.tls());
+            restartNeeded("tls (other than tls.certificates)", withoutFiles(before.tls()), withoutFiles(next.tls()));
             restartNeeded("providers", before.providers(), next.providers());
             restartNeeded("runtime", before.runtime(), next.runtime());
             restartNeeded("notifications", before.notifications(), next.notifications());
@@ -364,6 +368,10 @@ public final class Daemon implements AutoCloseable {
             lastReloadError = Optional.empty();
             return new AdminBackend.Reload.Done(routes.size());
         }
+    }
+
+    private static dev.dormouse.core.TlsConfig withoutFiles(dev.dormouse.core.TlsConfig t) {
+        return new dev.dormouse.core.TlsConfig(List.of(), t.acme(), t.redirectHttp(), t.minVersion());
     }
 
     private static void restartNeeded(String section, Object before, Object after) {
@@ -500,6 +508,33 @@ public final class Daemon implements AutoCloseable {
         return routes;
     }
 
+    /** The hosts ACME serves: every HTTP route's, label routes included, without wildcards (they need DNS-01). */
+    private java.util.Set<String> certificateHosts() {
+        java.util.Set<String> hosts = new java.util.TreeSet<>();
+        for (RouteConfig r : routes) {
+            if (r.isStream()) continue;
+            for (String h : r.hosts()) if (!dev.dormouse.core.Hosts.isWildcard(h)) hosts.add(h);
+        }
+        return hosts;
+    }
+
+    /** Every certificate name's record (files, then ACME hosts); empty without the HTTPS listener. */
+    List<dev.dormouse.tls.HostCertificate> certificates() {
+        TlsFront t = tls;
+        return t == null ? List.of() : t.status();
+    }
+
+    /** The certificate of a route host; empty without the HTTPS listener or when only the fallback answers for it. */
+    Optional<dev.dormouse.tls.HostCertificate> certificate(String host) {
+        TlsFront t = tls;
+        return t == null ? Optional.empty() : t.status(host);
+    }
+
+    /** The HTTPS front door (null before start or without {@code server.https}); tests tick its workers. */
+    TlsFront tls() {
+        return tls;
+    }
+
     /** The label routes not in use, each with why: they claimed what another route has. */
     public List<RouteSet.Rejected> rejectedRoutes() {
         return rejected;
@@ -574,6 +609,11 @@ public final class Daemon implements AutoCloseable {
         return proxy == null ? -1 : proxy.httpPort();
     }
 
+    /** The HTTPS listener's bound port, -1 before start or when disabled. */
+    public int httpsPort() {
+        return proxy == null ? -1 : proxy.httpsPort();
+    }
+
     public StreamProxy streams() {
         return streams;
     }
@@ -621,6 +661,7 @@ public final class Daemon implements AutoCloseable {
         if (monitors != null) monitors.close();
         if (streams != null) streams.close();
         if (proxy != null) proxy.close();
+        if (tls != null) tls.close();
         if (watchers != null) watchers.close();
         if (metrics != null) metrics.close();
         for (Provider p : providers.values()) {

@@ -8,6 +8,7 @@ import dev.dormouse.admin.AdminBackend;
 import dev.dormouse.rtmanager.HealthEvent;
 import dev.dormouse.rtmanager.Operation;
 import dev.dormouse.rtmanager.RuntimeRecord;
+import dev.dormouse.tls.HostCertificate;
 import java.io.OutputStream;
 import java.util.List;
 import java.util.Optional;
@@ -43,6 +44,11 @@ final class DaemonAdmin implements AdminBackend {
     @Override
     public Optional<HealthMonitor.Snapshot> health(String route) {
         return daemon.monitors().get(route).map(HealthMonitor::snapshot);
+    }
+
+    @Override
+    public Optional<HostCertificate> certificate(String host) {
+        return daemon.certificate(host);
     }
 
     @Override

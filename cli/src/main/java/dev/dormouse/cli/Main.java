@@ -1,5 +1,6 @@
 package dev.dormouse.cli;
 
+import dev.dormouse.tls.ServerTlsContext;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -35,6 +36,8 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
+        // First: the JDK reads this once, at the first server handshake, whichever command makes it.
+        ServerTlsContext.rejectClientRenegotiation();
         System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
     }
 

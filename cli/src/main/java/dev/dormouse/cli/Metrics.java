@@ -11,6 +11,7 @@ import dev.dormouse.rtmanager.OpKind;
 import dev.dormouse.rtmanager.Operation;
 import dev.dormouse.rtmanager.Outcome;
 import dev.dormouse.rtmanager.RuntimeEvent;
+import dev.dormouse.tls.HostCertificate;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
@@ -31,8 +32,10 @@ import java.time.Instant;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -56,13 +59,21 @@ final class Metrics implements AutoCloseable {
      * @param watchers the idle watchers in use
      * @param monitors the health monitors in use
      * @param providers each provider's connection state by {@code kind:name}
+     * @param certificates every certificate name's record (empty without the HTTPS listener)
      */
     record Sources(Supplier<? extends Collection<IdleWatcher>> watchers, Supplier<? extends Collection<HealthMonitor>> monitors,
-            Supplier<Map<String, ProviderStatus>> providers) {
+            Supplier<Map<String, ProviderStatus>> providers, Supplier<? extends Collection<HostCertificate>> certificates) {
         Sources {
             Objects.requireNonNull(watchers, "watchers");
             Objects.requireNonNull(monitors, "monitors");
             Objects.requireNonNull(providers, "providers");
+            Objects.requireNonNull(certificates, "certificates");
+        }
+
+        /** Sources without certificates. */
+        Sources(Supplier<? extends Collection<IdleWatcher>> watchers, Supplier<? extends Collection<HealthMonitor>> monitors,
+                Supplier<Map<String, ProviderStatus>> providers) {
+            this(watchers, monitors, providers, List::of);
         }
     }
 
@@ -118,6 +129,14 @@ final class Metrics implements AutoCloseable {
                 .help("1 while the provider reaches its backend (Docker event stream, Proxmox poll), else 0.")
                 .labelNames("provider").callback(cb -> sources.providers().get()
                         .forEach((name, status) -> cb.call(status.connected() ? 1 : 0, name))).register(registry);
+        GaugeWithCallback.builder().name("dormouse_tls_certificate_expiry_seconds")
+                .help("When the certificate served for a host expires, as Unix time in seconds (file certificates by their names, ACME hosts once issued).")
+                .labelNames("host").callback(cb -> {
+                    for (HostCertificate c : sources.certificates().get()) {
+                        OptionalLong at = c.expirySeconds();
+                        if (at.isPresent()) cb.call(at.getAsLong(), c.host());
+                    }
+                }).register(registry);
     }
 
     /** The JVM collectors cost tens of milliseconds of MXBean set-up, so they join at the first scrape, not at start-up. */

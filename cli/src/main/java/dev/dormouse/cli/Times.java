@@ -25,6 +25,11 @@ final class Times {
         this.zone = env.zone();
     }
 
+    /** Now, by the command's clock. */
+    Instant now() {
+        return clock.instant();
+    }
+
     /** The instant of an ISO timestamp field, empty when null, missing or not a timestamp. */
     static Optional<Instant> instant(JsonNode node) {
         if (node == null || !node.isTextual()) return Optional.empty();

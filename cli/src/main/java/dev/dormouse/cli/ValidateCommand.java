@@ -18,6 +18,8 @@ final class ValidateCommand implements Callable<Integer> {
     public Integer call() {
         Optional<DormouseConfig> cfg = config.load(spec.commandLine().getErr());
         if (cfg.isEmpty()) return 1;
+        // Worth knowing, not wrong: an expired certificate, a host ACME cannot serve, a challenge port elsewhere.
+        for (String note : TlsChecks.notes(cfg.get())) spec.commandLine().getErr().println("warning: " + note);
         spec.commandLine().getOut().println("OK: " + config.file + ": " + cfg.get().routes().size() + " routes");
         return 0;
     }

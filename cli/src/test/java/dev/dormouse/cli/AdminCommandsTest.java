@@ -44,12 +44,13 @@ class AdminCommandsTest extends DaemonTest {
         assertEquals(0, r.code(), r.toString());
         assertEquals("", r.err());
         assertEquals(List.of(
-                "NAME       KIND  STATE    HEALTH   IDLE   HOSTS                                    TARGET                 PROVIDER      CONTAINER  LAST ERROR",
-                "whoami     http  napping  napping  15m    whoami.example.com,*.whoami.example.com  http://127.0.0.1:8081  docker:local  whoami     -",
-                "db         http  ready    healthy  30m    db.internal                              http://127.0.0.1:5433  docker:local  postgres   -",
-                "minecraft  tcp   error    -        1h     tcp://0.0.0.0:25565                      tcp://127.0.0.1:25566  docker:local  minecraft  container exited with code 1",
-                "static     http  -        healthy  never  static.example.com                       http://127.0.0.1:9000  -             -          -",
-                "grab       http  error    -        never  grab.whoami.example.com                  http://:8080           docker:local  grab       "
+                "NAME       KIND  STATE    HEALTH   IDLE   HOSTS                                    TARGET                 PROVIDER      CONTAINER  CERTIFICATE                    LAST ERROR",
+                "whoami     http  napping  napping  15m    whoami.example.com,*.whoami.example.com  http://127.0.0.1:8081  docker:local  whoami     acme, 89d left; acme, pending  "
+                        + "certificate whoami.example.com: tls acme: order for 'whoami.example.com': connection refused",
+                "db         http  ready    healthy  30m    db.internal                              http://127.0.0.1:5433  docker:local  postgres   -                              -",
+                "minecraft  tcp   error    -        1h     tcp://0.0.0.0:25565                      tcp://127.0.0.1:25566  docker:local  minecraft  -                              container exited with code 1",
+                "static     http  -        healthy  never  static.example.com                       http://127.0.0.1:9000  -             -          file, expired                  -",
+                "grab       http  error    -        never  grab.whoami.example.com                  http://:8080           docker:local  grab       -                              "
                         + "host 'grab.whoami.example.com' is covered by route 'whoami' (*.whoami.example.com)"),
                 r.outLines());
     }

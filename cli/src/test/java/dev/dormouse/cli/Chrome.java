@@ -37,7 +37,8 @@ final class Chrome implements AutoCloseable {
         return Files.isExecutable(Path.of("/usr/bin/chromedriver")) && Files.isExecutable(Path.of("/usr/bin/chromium"));
     }
 
-    static Chrome start() throws Exception {
+    /** A new browser; {@code extraArgs} are more Chromium switches (e.g. which certificates to trust). */
+    static Chrome start(String... extraArgs) throws Exception {
         int port;
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
@@ -66,8 +67,8 @@ final class Chrome implements AutoCloseable {
         String caps = """
                 {"capabilities":{"alwaysMatch":{"browserName":"chrome","goog:chromeOptions":{"binary":"/usr/bin/chromium",
                 "args":["--headless","--no-sandbox","--disable-gpu","--disable-quic","--no-first-run","--disable-background-networking",
-                "--disable-component-update","--disable-sync","--disable-dev-shm-usage","--user-data-dir=%s"]}}}}
-                """.formatted(profile);
+                "--disable-component-update","--disable-sync","--disable-dev-shm-usage","--user-data-dir=%s"%s]}}}}
+                """.formatted(profile, extra(extraArgs));
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/session"))
                 .POST(HttpRequest.BodyPublishers.ofString(caps)).header("Content-Type", "application/json").build(),
                 HttpResponse.BodyHandlers.ofString());
@@ -77,6 +78,12 @@ final class Chrome implements AutoCloseable {
             throw new IllegalStateException("chromedriver refused a session: " + r.body());
         }
         return new Chrome(p, base, m.group(1), profile);
+    }
+
+    private static String extra(String... args) {
+        StringBuilder b = new StringBuilder();
+        for (String a : args) b.append(",\"").append(a.replace("\\", "\\\\").replace("\"", "\\\"")).append('"');
+        return b.toString();
     }
 
     /** Navigates and returns once the page has loaded (the driver waits for the load event). */

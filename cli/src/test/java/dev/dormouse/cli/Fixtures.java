@@ -2,6 +2,8 @@ package dev.dormouse.cli;
 
 import dev.dormouse.admin.AdminBackend;
 import dev.dormouse.admin.testkit.FakeBackend;
+import dev.dormouse.tls.HostCertificate;
+import dev.dormouse.tls.Source;
 import dev.dormouse.admin.testkit.FakeWatcher;
 import dev.dormouse.core.RouteConfig;
 import dev.dormouse.core.RouteSet;
@@ -17,6 +19,7 @@ import dev.dormouse.rtmanager.Operation;
 import dev.dormouse.rtmanager.Outcome;
 import dev.dormouse.rtmanager.RuntimeRecord;
 import dev.dormouse.rtmanager.RuntimeStatus;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -89,6 +92,13 @@ final class Fixtures {
         b.rejected.add(new RouteSet.Rejected(new RouteSet.Label(grab, "docker:local", "grab", Optional.of(at("2026-12-01T20:00:00Z"))),
                 "host 'grab.whoami.example.com' is covered by route 'whoami' (*.whoami.example.com)"));
 
+        b.certificates.put("whoami.example.com", new HostCertificate("whoami.example.com", Source.ACME,
+                Optional.of(Path.of("/var/lib/dormouse/acme/ca/certs/whoami.example.com.pem")), Optional.of(NOW.plus(Duration.ofDays(89))),
+                Optional.of("tls acme: order for 'whoami.example.com': connection refused"), Optional.of(NOW.plus(Duration.ofMinutes(2)))));
+        b.certificates.put("*.whoami.example.com", new HostCertificate("*.whoami.example.com", Source.ACME, Optional.empty(), Optional.empty(),
+                Optional.empty(), Optional.of(NOW)));
+        b.certificates.put("static.example.com", new HostCertificate("*.example.com", Source.FILE, Optional.of(Path.of("/etc/dormouse/example.pem")),
+                Optional.of(NOW.minus(Duration.ofDays(2))), Optional.empty(), Optional.empty()));
         b.health.put("whoami", snapshot("whoami", HealthStatus.NAPPING, "", 0));
         b.health.put("db", snapshot("db", HealthStatus.HEALTHY, "HTTP 200", 3));
         b.health.put("static", snapshot("static", HealthStatus.HEALTHY, "HTTP 200", 1));

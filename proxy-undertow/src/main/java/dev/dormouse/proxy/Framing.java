@@ -4,6 +4,7 @@ import io.undertow.server.HttpServerExchange;
 import io.undertow.util.HeaderMap;
 import io.undertow.util.HeaderValues;
 import io.undertow.util.Headers;
+import io.undertow.util.Protocols;
 import io.undertow.util.StatusCodes;
 
 /**
@@ -25,7 +26,9 @@ final class Framing {
 
     /**
      * The status a request must be refused with, or 0 when it may go on. An {@code Expect} of an HTTP/1.0
-     * request is removed (RFC 9110 10.1.1: such a client cannot wait for {@code 100}).
+     * request is removed (RFC 9110 10.1.1: such a client cannot wait for {@code 100}). HTTP/2 requests carry no
+     * Transfer-Encoding (Undertow refuses it with a protocol error) and a Content-Length that their DATA frames
+     * must match (Undertow resets the stream otherwise); the Content-Length and Expect rules apply to them too.
      */
     static int check(HttpServerExchange ex) {
         HeaderMap h = ex.getRequestHeaders();
@@ -48,7 +51,8 @@ final class Framing {
         }
         HeaderValues expect = h.get(Headers.EXPECT);
         if (expect != null) {
-            if (!ex.isHttp11()) {
+            // HTTP/2 has interim responses as HTTP/1.1 does; only HTTP/1.0 has none.
+            if (!ex.isHttp11() && ex.getProtocol() != Protocols.HTTP_2_0) {
                 h.remove(Headers.EXPECT);
             } else if (expect.size() != 1 || !expect.getFirst().equalsIgnoreCase(CONTINUE)) {
                 return StatusCodes.EXPECTATION_FAILED;

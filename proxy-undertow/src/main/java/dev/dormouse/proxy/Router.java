@@ -5,30 +5,53 @@ import dev.dormouse.core.spi.OpSource;
 import dev.dormouse.idlewatcher.IdleWatcher;
 import dev.dormouse.idlewatcher.RouteState;
 import dev.dormouse.idlewatcher.WakeFailedException;
+import dev.dormouse.tls.AcmeChallenges;
 import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
 import io.undertow.server.Connectors;
+import io.undertow.server.ExchangeCompletionListener;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.server.ResponseCommitListener;
+import io.undertow.server.ServerConnection;
+import io.undertow.util.AttachmentKey;
 import io.undertow.util.HeaderMap;
 import io.undertow.util.HeaderValues;
 import io.undertow.util.Headers;
 import io.undertow.util.HttpString;
+import io.undertow.util.Protocols;
 import io.undertow.util.SameThreadExecutor;
 import io.undertow.util.StatusCodes;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import org.xnio.IoUtils;
 
 /**
- * The root handler: finds the route by Host and either proxies, holds the request until the route is
- * awake, or answers with the loading page. Reads one volatile snapshot per request and takes no lock.
+ * The root handler of both listeners: finds the route by Host and either proxies, holds the request until the
+ * route is awake, or answers with the loading page. Before routing, the plain listener answers ACME HTTP-01
+ * challenges and redirects hosts that have a certificate to HTTPS ({@code tls.redirect_http}). Reads one
+ * volatile snapshot per request and takes no lock.
  */
 final class Router implements HttpHandler {
     static final String RESERVED = "/.well-known/dormouse/";
+    static final String ACME_CHALLENGE = "/.well-known/acme-challenge/";
+    private static final String HTTPS = "https";
+    /** HTTP/2 streams open on one connection; Undertow advertises the bound but does not enforce it. */
+    private static final AttachmentKey<AtomicInteger> STREAMS = AttachmentKey.create(AtomicInteger.class);
+    private static final ExchangeCompletionListener STREAM_ENDED = (ex, next) -> {
+        try {
+            AtomicInteger open = ex.getConnection().getAttachment(STREAMS);
+            if (open != null) open.decrementAndGet();
+        } finally {
+            next.proceed();
+        }
+    };
     private static final HttpString KEEP_ALIVE = HttpString.tryFromString("Keep-Alive");
     private static final HttpString PROXY_CONNECTION = HttpString.tryFromString("Proxy-Connection");
     private static final HttpString SEC_FETCH_MODE = HttpString.tryFromString("Sec-Fetch-Mode");
@@ -40,11 +63,22 @@ final class Router implements HttpHandler {
     private final AtomicReference<RouteTable> table;
     private final ProxyMetrics metrics;
     private final Forwarding forwarding;
+    /** The {@code tls:} block's parts, or null without one. */
+    private final TlsFrontDoor tls;
+    private final AcmeChallenges challenges;
+    /** The HTTPS listener's port, once bound; redirects wait for it. */
+    private volatile int httpsPort = -1;
 
-    Router(AtomicReference<RouteTable> table, ProxyMetrics metrics, ProxySettings settings) {
+    Router(AtomicReference<RouteTable> table, ProxyMetrics metrics, ProxySettings settings, Optional<TlsFrontDoor> tls) {
         this.table = table;
         this.metrics = metrics;
         this.forwarding = new Forwarding(settings.trustedProxies());
+        this.tls = tls.orElse(null);
+        this.challenges = tls.flatMap(TlsFrontDoor::challenges).orElse(null);
+    }
+
+    void httpsPort(int port) {
+        httpsPort = port;
     }
 
     @Override
@@ -63,6 +97,24 @@ final class Router implements HttpHandler {
                     refused == StatusCodes.NOT_IMPLEMENTED ? "transfer codings other than chunked are not implemented"
                             : refused == StatusCodes.EXPECTATION_FAILED ? "only 100-continue can be expected" : "bad request framing");
             return;
+        }
+        if (ex.getProtocol() == Protocols.HTTP_2_0 && !admitStream(ex)) return;
+        if (tls != null && !HTTPS.equals(ex.getRequestScheme())) {
+            String path = ex.getRequestPath();
+            if (path.startsWith(ACME_CHALLENGE)) {
+                // Answered for any host and never redirected; without ACME an upstream may answer its own.
+                if (challenges != null) {
+                    challenge(ex, path.substring(ACME_CHALLENGE.length()));
+                    return;
+                }
+            } else if (tls.redirectHttp() && httpsPort > 0) {
+                String host = ex.getRequestHeaders().getFirst(Headers.HOST);
+                String name = host == null ? "" : RouteTable.normalise(host);
+                if (tls.certifies(name)) {
+                    redirect(ex, name, httpsPort);
+                    return;
+                }
+            }
         }
         Upstream up = table.get().find(ex.getHostAndPort());
         if (up == null) {
@@ -101,6 +153,63 @@ final class Router implements HttpHandler {
             return;
         }
         asleep(ex, up, w, path, w.config().idle().ignores(ua));
+    }
+
+    /**
+     * Counts an HTTP/2 stream against its connection's {@link HttpListener#H2_MAX_STREAMS}; a stream past it is
+     * reset (RFC 9113 5.1.2: a stream error), without reaching any route.
+     */
+    private static boolean admitStream(HttpServerExchange ex) {
+        ServerConnection c = ex.getConnection();
+        AtomicInteger open = c.getAttachment(STREAMS);
+        if (open == null) {
+            open = new AtomicInteger();
+            c.putAttachment(STREAMS, open);
+        }
+        if (open.incrementAndGet() > HttpListener.H2_MAX_STREAMS) {
+            open.decrementAndGet();
+            IoUtils.safeClose(c);
+            return false;
+        }
+        ex.addExchangeCompleteListener(STREAM_ENDED);
+        return true;
+    }
+
+    /** An ACME HTTP-01 challenge: the key authorization while its authorization is pending, else 404. */
+    private void challenge(HttpServerExchange ex, String token) {
+        HttpString m = ex.getRequestMethod();
+        Optional<String> answer = m.equalToString("GET") || m.equalToString("HEAD") ? challenges.http01(token) : Optional.empty();
+        ex.getResponseHeaders().put(Headers.CACHE_CONTROL, "no-store");
+        if (answer.isEmpty()) {
+            Pages.message(ex, StatusCodes.NOT_FOUND, "not_found", "Not found", "no such ACME challenge");
+            return;
+        }
+        ex.getResponseHeaders().put(Headers.CONTENT_TYPE, "text/plain");
+        if (m.equalToString("HEAD")) {
+            ex.getResponseHeaders().put(Headers.CONTENT_LENGTH, answer.get().length());
+            ex.endExchange();
+            return;
+        }
+        ex.getResponseSender().send(answer.get(), StandardCharsets.US_ASCII);
+    }
+
+    /** {@code 308} to the same target on the HTTPS listener. */
+    private static void redirect(HttpServerExchange ex, String host, int port) {
+        String target = ex.getRequestURI();
+        if (ex.isHostIncludedInRequestURI()) {
+            int authority = target.indexOf("//");
+            int slash = authority < 0 ? -1 : target.indexOf('/', authority + 2);
+            target = slash < 0 ? "/" : target.substring(slash);
+        }
+        String query = ex.getQueryString();
+        StringBuilder location = new StringBuilder(16 + host.length() + target.length() + query.length()).append("https://").append(host);
+        if (port != 443) location.append(':').append(port);
+        location.append(target);
+        if (!query.isEmpty()) location.append('?').append(query);
+        ex.setStatusCode(StatusCodes.PERMANENT_REDIRECT);
+        ex.getResponseHeaders().put(Headers.LOCATION, location.toString());
+        ex.getResponseHeaders().put(Headers.CONTENT_LENGTH, 0);
+        ex.endExchange();
     }
 
     /** A request to a route that is not ready: answered, woken and shown the loading page, or held. */

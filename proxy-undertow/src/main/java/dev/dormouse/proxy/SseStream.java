@@ -1,32 +1,35 @@
 package dev.dormouse.proxy;
 
-import io.undertow.io.IoCallback;
-import io.undertow.io.Sender;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.Headers;
 import io.undertow.util.HttpString;
+import io.undertow.util.Protocols;
 import io.undertow.util.SameThreadExecutor;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.xnio.IoUtils;
 import org.xnio.XnioExecutor;
+import org.xnio.channels.StreamSinkChannel;
 
 /**
  * One server-sent-events response, shared by the loading page's wake events and the admin API's event
  * stream. Items are offered from any thread into a bounded queue and rendered and written on the
- * connection's I/O thread, everything queued in one send, one send at a time. A heartbeat item is offered
- * every {@code heartbeat}. A client too slow to keep the queue from filling up is disconnected: no
- * publisher ever waits for it. The stream (and the subscription handed to it) ends with the connection.
+ * connection's I/O thread, everything queued in one write, one write at a time, each flushed (HTTP/2 frames
+ * are sent only on a flush). A heartbeat item is offered every {@code heartbeat}. A client too slow to keep
+ * the queue from filling up is disconnected: no publisher ever waits for it. The stream (and the
+ * subscription handed to it) ends with the connection, or on HTTP/2 with the stream.
  *
  * @param <T> what is queued; {@code render} turns it into SSE text on the I/O thread
  */
-public final class SseStream<T> implements IoCallback {
+public final class SseStream<T> {
     private final HttpServerExchange exchange;
     private final BlockingQueue<T> queue;
     private final Function<T, String> render;
@@ -34,9 +37,10 @@ public final class SseStream<T> implements IoCallback {
     private final Duration every;
     private final System.Logger log;
     private final String who;
-    private final Sender sender;
-    /** Touched only on the I/O thread. */
-    private boolean sending;
+    /** The response channel, once started; touched only on the I/O thread, as is {@link #pending}. */
+    private StreamSinkChannel sink;
+    /** Rendered text not yet written. */
+    private ByteBuffer pending;
     private volatile boolean closed;
     private volatile AutoCloseable subscription;
     private volatile XnioExecutor.Key timer;
@@ -50,7 +54,6 @@ public final class SseStream<T> implements IoCallback {
         this.every = every;
         this.log = log;
         this.who = who;
-        this.sender = exchange.getResponseSender();
     }
 
     /**
@@ -66,7 +69,16 @@ public final class SseStream<T> implements IoCallback {
         ex.getResponseHeaders().put(Headers.CACHE_CONTROL, "no-store");
         ex.getResponseHeaders().put(HttpString.tryFromString("X-Accel-Buffering"), "no");
         SseStream<T> s = new SseStream<>(ex, capacity, render, heartbeat, every, log, who);
-        ex.getConnection().addCloseListener(c -> s.close());
+        if (ex.getProtocol() == Protocols.HTTP_2_0) {
+            // One HTTP/2 connection carries many streams, and its close listeners live as long as it does: the
+            // stream's end is its exchange's end, or a failed write (a reset stream) at the latest heartbeat.
+            ex.addExchangeCompleteListener((e, next) -> {
+                s.close();
+                next.proceed();
+            });
+        } else {
+            ex.getConnection().addCloseListener(c -> s.close());
+        }
         s.queue.add(first);
         return s;
     }
@@ -81,7 +93,11 @@ public final class SseStream<T> implements IoCallback {
     public void start() {
         timer = exchange.getIoThread().executeAfter(this::beat, every.toMillis(), TimeUnit.MILLISECONDS);
         // Dispatched, so the exchange stays open after the handler returns; the stream ends with the connection.
-        exchange.dispatch(SameThreadExecutor.INSTANCE, this::flush);
+        exchange.dispatch(SameThreadExecutor.INSTANCE, () -> {
+            sink = exchange.getResponseChannel();
+            sink.getWriteSetter().set(c -> write());
+            flush();
+        });
     }
 
     /** Queues an item from any thread; never blocks. */
@@ -94,7 +110,12 @@ public final class SseStream<T> implements IoCallback {
             exchange.getIoThread().execute(() -> IoUtils.safeClose(exchange.getConnection()));
             return;
         }
-        exchange.getIoThread().execute(this::flush);
+        try {
+            exchange.getIoThread().execute(this::flush);
+        } catch (RejectedExecutionException e) {
+            // The listener is shutting down: the stream ends with it, and the publisher is not troubled.
+            close();
+        }
     }
 
     private void beat() {
@@ -103,26 +124,42 @@ public final class SseStream<T> implements IoCallback {
         if (!closed) timer = exchange.getIoThread().executeAfter(this::beat, every.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    /** On the I/O thread: sends everything queued as one write unless a write is in flight. */
+    /** On the I/O thread: writes everything queued as one write unless a write is in flight. */
     private void flush() {
-        if (sending || closed || queue.isEmpty()) return;
-        StringBuilder b = new StringBuilder();
-        for (T item; (item = queue.poll()) != null; ) b.append(render.apply(item));
-        sending = true;
-        sender.send(b.toString(), StandardCharsets.UTF_8, this);
+        if (sink == null || pending != null || closed || queue.isEmpty()) return;
+        write();
     }
 
-    @Override
-    public void onComplete(HttpServerExchange ex, Sender s) {
-        sending = false;
-        flush();
-    }
-
-    @Override
-    public void onException(HttpServerExchange ex, Sender s, IOException e) {
-        log.log(Level.DEBUG, "{0}: event stream closed: {1}", who, e.getMessage());
-        close();
-        ex.endExchange();
+    /** On the I/O thread: writes what is pending and queued, then flushes; resumes writes when the channel is full. */
+    private void write() {
+        try {
+            while (!closed) {
+                if (pending == null && !queue.isEmpty()) {
+                    StringBuilder b = new StringBuilder();
+                    for (T item; (item = queue.poll()) != null; ) b.append(render.apply(item));
+                    pending = ByteBuffer.wrap(b.toString().getBytes(StandardCharsets.UTF_8));
+                }
+                if (pending != null) {
+                    sink.write(pending);
+                    if (pending.hasRemaining()) {
+                        sink.resumeWrites();
+                        return;
+                    }
+                    pending = null;
+                    continue;
+                }
+                if (!sink.flush()) {
+                    sink.resumeWrites();
+                    return;
+                }
+                sink.suspendWrites();
+                return;
+            }
+        } catch (IOException e) {
+            log.log(Level.DEBUG, "{0}: event stream closed: {1}", who, e.getMessage());
+            close();
+            exchange.endExchange();
+        }
     }
 
     private void close() {

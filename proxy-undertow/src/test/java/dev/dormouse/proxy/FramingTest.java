@@ -4,13 +4,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.dormouse.core.HttpLimits;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -18,7 +22,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * case carries a second request, {@code GET /smuggled}, inside its body or after its head; the upstream must never
  * read it as a request, neither in the case itself nor on the pooled connection that a following normal request
  * reuses. Each case is refused with its status (and the connection closed), or forwarded as one request with
- * exactly one framing.
+ * exactly one framing. Every case runs on the plain listener and on the HTTPS one (HTTP/1.1 over TLS).
  */
 class FramingTest {
     /**
@@ -106,14 +110,21 @@ class FramingTest {
         return new Case(name, raw, status, upstream);
     }
 
+    static Stream<Arguments> casesOnBothListeners() {
+        return cases().flatMap(c -> Stream.of(Arguments.of(c, Transport.PLAIN), Arguments.of(c, Transport.TLS)));
+    }
+
     private static RecordingUpstream upstream;
     private static HttpProxy proxy;
+    private static TestTls tls;
 
     @BeforeAll
-    static void start() throws Exception {
+    static void start(@TempDir Path dir) throws Exception {
         upstream = new RecordingUpstream();
-        proxy = new HttpProxy(new ProxySettings("127.0.0.1:0", 1, Duration.ofSeconds(2), Duration.ofSeconds(1)),
-                List.of(new ProxyRoute(HttpProxyTest.route("f", "[f.test]", "http://127.0.0.1:" + upstream.port(), null), Optional.empty())));
+        tls = new TestTls(dir);
+        proxy = new HttpProxy(new ProxySettings("127.0.0.1:0", "127.0.0.1:0", 1, Duration.ofSeconds(2), Duration.ofSeconds(1), HttpLimits.DEFAULT, List.of()),
+                List.of(new ProxyRoute(HttpProxyTest.route("f", "[f.test]", "http://127.0.0.1:" + upstream.port(), null), Optional.empty())),
+                ProxyMetrics.unregistered(), Optional.of(tls.frontDoor(false, false)));
         proxy.start();
     }
 
@@ -123,21 +134,21 @@ class FramingTest {
         upstream.close();
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("cases")
-    void eachCaseIsRefusedOrForwardedWithOneFraming(Case c) throws Exception {
+    @ParameterizedTest(name = "{1}: {0}")
+    @MethodSource("casesOnBothListeners")
+    void eachCaseIsRefusedOrForwardedWithOneFraming(Case c, Transport t) throws Exception {
         int before = upstream.requests.size();
         int abortedBefore = upstream.aborted.size();
         if (c.status() == CLOSED) {
-            try (RawHttp client = new RawHttp(proxy.httpPort(), 5_000)) {
+            try (RawHttp client = t.connect(proxy, tls, 5_000)) {
                 assertEquals(null, client.send(c.raw()).response(), c.name() + ": the proxy must close, not answer");
                 assertTrue(client.closedByServer(), c.name());
             }
         } else {
-            exchange(c);
+            exchange(c, t);
         }
         // A normal request next, on the upstream connection the case may have left behind.
-        try (RawHttp next = new RawHttp(proxy.httpPort(), 5_000)) {
+        try (RawHttp next = t.connect(proxy, tls, 5_000)) {
             RawHttp.Response r = next.send("GET /after HTTP/1.1\r\n" + HOST + "\r\n").response();
             assertNotNull(r);
             assertEquals(200, r.status(), "the request after " + c.name());
@@ -158,8 +169,8 @@ class FramingTest {
         assertTrue(upstream.lines().stream().noneMatch(l -> l.contains("/smuggled")), c.name() + ": a smuggled request reached the upstream");
     }
 
-    private static void exchange(Case c) throws Exception {
-        try (RawHttp client = new RawHttp(proxy.httpPort(), 5_000)) {
+    private static void exchange(Case c, Transport t) throws Exception {
+        try (RawHttp client = t.connect(proxy, tls, 5_000)) {
             RawHttp.Response r = client.send(c.raw()).response();
             assertNotNull(r, c.name() + ": no response");
             assertEquals(c.status(), r.status(), c.name() + ": " + r.statusLine());

@@ -18,16 +18,40 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
-/** What a hostile client can make the HTTP listener do: bounded heads, head timeouts, connections, held requests, forwarding headers. */
+/**
+ * What a hostile client can make the listeners do: bounded heads, head timeouts, connections, held requests,
+ * forwarding headers. Each test runs against the plain listener and the HTTPS one: HTTP/1.1 over TLS, and for the
+ * held requests and event streams, HTTP/2 by ALPN.
+ */
 class HostileHttpTest {
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private static final String HOST = "Host: f.test\r\n";
+    @TempDir
+    static Path dir;
+    private static TestTls tls;
     private RecordingUpstream upstream;
     private HttpProxy proxy;
+    private Transport transport;
+
+    /** The JDK client for the test's transport: HTTP/1.1 on the plain listener, HTTP/2 on the TLS one. */
+    private HttpClient client;
+
+    @BeforeAll
+    static void certificates() {
+        tls = new TestTls(dir);
+        h2 = tls.http2();
+    }
+
+    private static HttpClient h2;
 
     @BeforeEach
     void upstream() throws Exception {
@@ -44,20 +68,28 @@ class HostileHttpTest {
         return new ProxyRoute(HttpProxyTest.route("f", "[f.test]", "http://127.0.0.1:" + upstream.port(), null), Optional.empty());
     }
 
-    private void serve(HttpLimits limits, List<Cidr> trusted, ProxyRoute... routes) {
-        proxy = new HttpProxy(new ProxySettings("127.0.0.1:0", 1, Duration.ofSeconds(2), Duration.ofSeconds(1), limits, trusted), List.of(routes));
+    private void serve(Transport t, HttpLimits limits, List<Cidr> trusted, ProxyRoute... routes) {
+        transport = t;
+        client = t == Transport.TLS ? h2 : HTTP;
+        proxy = new HttpProxy(new ProxySettings("127.0.0.1:0", "127.0.0.1:0", 1, Duration.ofSeconds(2), Duration.ofSeconds(1), limits, trusted),
+                List.of(routes), ProxyMetrics.unregistered(), Optional.of(tls.frontDoor(false, false)));
         proxy.start();
     }
 
     private RawHttp client() throws Exception {
-        return new RawHttp(proxy.httpPort(), 5_000);
+        return client(5_000);
+    }
+
+    private RawHttp client(int timeoutMillis) throws Exception {
+        return transport.connect(proxy, tls, timeoutMillis);
     }
 
     // ---------------------------------------------------------------- max_header_bytes
 
-    @Test
-    void aHeadPastTheLimitIs431AndClosed() throws Exception {
-        serve(new HttpLimits(4096, Duration.ofSeconds(30), 100), List.of(), plain());
+    @ParameterizedTest
+    @EnumSource(Transport.class)
+    void aHeadPastTheLimitIs431AndClosed(Transport t) throws Exception {
+        serve(t, new HttpLimits(4096, Duration.ofSeconds(30), 100), List.of(), plain());
         String start = "GET /x HTTP/1.1\r\n" + HOST + "X-Pad: ";
         String exact = start + "a".repeat(4096 - start.length() - 4) + "\r\n\r\n";
         assertEquals(4096, exact.length());
@@ -81,9 +113,10 @@ class HostileHttpTest {
         assertEquals(List.of("GET /x HTTP/1.1"), upstream.lines(), "only the head within the limit was forwarded");
     }
 
-    @Test
-    void pipelinedHeadsAreCountedOneByOne() throws Exception {
-        serve(new HttpLimits(1024, Duration.ofSeconds(30), 100), List.of(), plain());
+    @ParameterizedTest
+    @EnumSource(Transport.class)
+    void pipelinedHeadsAreCountedOneByOne(Transport t) throws Exception {
+        serve(t, new HttpLimits(1024, Duration.ofSeconds(30), 100), List.of(), plain());
         String small = "GET /a HTTP/1.1\r\n" + HOST + "\r\n";
         String large = "GET /b HTTP/1.1\r\n" + HOST + "X-Pad: " + "a".repeat(2000) + "\r\n\r\n";
         try (RawHttp c = client()) {
@@ -97,9 +130,10 @@ class HostileHttpTest {
 
     // ---------------------------------------------------------------- header_timeout
 
-    @Test
-    void aSlowHeadIsClosedAtTheTimeoutWhateverItSends() throws Exception {
-        serve(new HttpLimits(64 * 1024, Duration.ofSeconds(1), 100), List.of(), plain());
+    @ParameterizedTest
+    @EnumSource(Transport.class)
+    void aSlowHeadIsClosedAtTheTimeoutWhateverItSends(Transport t) throws Exception {
+        serve(t, new HttpLimits(64 * 1024, Duration.ofSeconds(1), 100), List.of(), plain());
         try (RawHttp c = client()) {
             long t0 = System.nanoTime();
             c.send("GET /x HTTP/1.1\r\n");
@@ -120,9 +154,10 @@ class HostileHttpTest {
         }
     }
 
-    @Test
-    void aSilentConnectionAndAHalfSecondHeadAreClosed() throws Exception {
-        serve(new HttpLimits(64 * 1024, Duration.ofSeconds(1), 100), List.of(), plain());
+    @ParameterizedTest
+    @EnumSource(Transport.class)
+    void aSilentConnectionAndAHalfSecondHeadAreClosed(Transport t) throws Exception {
+        serve(t, new HttpLimits(64 * 1024, Duration.ofSeconds(1), 100), List.of(), plain());
         try (RawHttp silent = client(); RawHttp keepAlive = client()) {
             long t0 = System.nanoTime();
             assertEquals(200, keepAlive.send("GET /x HTTP/1.1\r\n" + HOST + "\r\n").response().status());
@@ -135,9 +170,10 @@ class HostileHttpTest {
 
     // ---------------------------------------------------------------- max_connections
 
-    @Test
-    void pastMaxConnectionsNewOnesWaitUntilOneCloses() throws Exception {
-        serve(new HttpLimits(64 * 1024, Duration.ofSeconds(30), 3), List.of(), plain());
+    @ParameterizedTest
+    @EnumSource(Transport.class)
+    void pastMaxConnectionsNewOnesWaitUntilOneCloses(Transport t) throws Exception {
+        serve(t, new HttpLimits(64 * 1024, Duration.ofSeconds(30), 3), List.of(), plain());
         List<RawHttp> open = new ArrayList<>();
         try {
             for (int i = 0; i < 3; i++) {
@@ -145,27 +181,26 @@ class HostileHttpTest {
                 assertEquals(200, c.send("GET /x HTTP/1.1\r\n" + HOST + "\r\n").response().status());
                 open.add(c);
             }
-            try (RawHttp waiting = new RawHttp(proxy.httpPort(), 700)) {
-                waiting.send("GET /waiting HTTP/1.1\r\n" + HOST + "\r\n");
-                assertThrowsTimeout(waiting);
-                open.removeFirst().close();
-                RawHttp.Response r = waiting.response();
-                assertNotNull(r, "accepted once a connection closed");
-                assertEquals(200, r.status());
+            // Past the limit the connection is not accepted: no TLS handshake, no answer, until one closes.
+            CompletableFuture<RawHttp.Response> waiting = CompletableFuture.supplyAsync(() -> {
+                try (RawHttp c = client(10_000)) {
+                    return c.send("GET /waiting HTTP/1.1\r\n" + HOST + "\r\n").response();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            try {
+                RawHttp.Response early = waiting.get(700, TimeUnit.MILLISECONDS);
+                throw new AssertionError("a connection past the limit was served: " + (early == null ? "closed" : early.statusLine()));
+            } catch (java.util.concurrent.TimeoutException expected) {
+                // waits in the backlog
             }
+            open.removeFirst().close();
+            RawHttp.Response r = waiting.get(10, TimeUnit.SECONDS);
+            assertNotNull(r, "accepted once a connection closed");
+            assertEquals(200, r.status());
         } finally {
             for (RawHttp c : open) c.close();
-        }
-    }
-
-    private static void assertThrowsTimeout(RawHttp c) {
-        try {
-            RawHttp.Response r = c.response();
-            throw new AssertionError("a connection past the limit was served: " + (r == null ? "closed" : r.statusLine()));
-        } catch (java.net.SocketTimeoutException expected) {
-            // waits in the backlog
-        } catch (java.io.IOException e) {
-            throw new AssertionError(e);
         }
     }
 
@@ -182,35 +217,39 @@ class HostileHttpTest {
         return upstream.requests.getLast();
     }
 
-    @Test
-    void anUntrustedClientsForwardingHeadersNeverArrive() throws Exception {
-        serve(HttpLimits.DEFAULT, List.of(Cidr.parse("10.0.0.0/8")), plain());
+    @ParameterizedTest
+    @EnumSource(Transport.class)
+    void anUntrustedClientsForwardingHeadersNeverArrive(Transport t) throws Exception {
+        serve(t, HttpLimits.DEFAULT, List.of(Cidr.parse("10.0.0.0/8")), plain());
         RecordingUpstream.Request q = forwarded(SPOOFED);
-        String port = Integer.toString(proxy.httpPort());
+        String port = Integer.toString(t.port(proxy));
         assertEquals(List.of("127.0.0.1"), q.all("X-Forwarded-For"));
         assertEquals(List.of("f.test:8080"), q.all("X-Forwarded-Host"));
-        assertEquals(List.of("http"), q.all("X-Forwarded-Proto"));
+        assertEquals(List.of(t.scheme()), q.all("X-Forwarded-Proto"), "the listener's scheme");
         assertEquals(List.of(port), q.all("X-Forwarded-Port"), "the listener's port");
-        assertEquals(List.of("for=127.0.0.1;host=\"f.test:8080\";proto=http"), q.all("Forwarded"));
+        assertEquals(List.of("for=127.0.0.1;host=\"f.test:8080\";proto=" + t.scheme()), q.all("Forwarded"));
         assertEquals(List.of("127.0.0.1"), q.all("X-Real-IP"));
         assertEquals(List.of("f.test"), q.all("X-Forwarded-Server"));
         assertFalse(String.join("\n", q.headers()).contains("6.6.6.6") || String.join("\n", q.headers()).contains("evil"), q.headers().toString());
     }
 
-    @Test
-    void aTrustedProxysForwardingHeadersAreKeptAndAppendedTo() throws Exception {
-        serve(HttpLimits.DEFAULT, List.of(Cidr.parse("127.0.0.1/32")), plain());
+    @ParameterizedTest
+    @EnumSource(Transport.class)
+    void aTrustedProxysForwardingHeadersAreKeptAndAppendedTo(Transport t) throws Exception {
+        serve(t, HttpLimits.DEFAULT, List.of(Cidr.parse("127.0.0.1/32")), plain());
         RecordingUpstream.Request q = forwarded(SPOOFED);
         assertEquals(List.of("6.6.6.6, 7.7.7.7,127.0.0.1"), q.all("X-Forwarded-For"));
         assertEquals(List.of("evil.example"), q.all("X-Forwarded-Host"));
         assertEquals(List.of("https"), q.all("X-Forwarded-Proto"));
         assertEquals(List.of("443"), q.all("X-Forwarded-Port"));
-        assertEquals(List.of("for=6.6.6.6;host=evil.example;proto=https, for=127.0.0.1;host=\"f.test:8080\";proto=http"), q.all("Forwarded"));
+        assertEquals(List.of("for=6.6.6.6;host=evil.example;proto=https, for=127.0.0.1;host=\"f.test:8080\";proto=" + t.scheme()), q.all("Forwarded"));
         assertEquals(List.of("6.6.6.6"), q.all("X-Real-IP"));
         RecordingUpstream.Request bare = forwarded("");
         assertEquals(List.of("127.0.0.1"), bare.all("X-Forwarded-For"), "a trusted proxy that sent none");
         assertEquals(List.of("127.0.0.1"), bare.all("X-Real-IP"));
-        assertEquals(List.of("for=127.0.0.1;host=\"f.test:8080\";proto=http"), bare.all("Forwarded"));
+        assertEquals(List.of(t.scheme()), bare.all("X-Forwarded-Proto"));
+        assertEquals(List.of(Integer.toString(t.port(proxy))), bare.all("X-Forwarded-Port"));
+        assertEquals(List.of("for=127.0.0.1;host=\"f.test:8080\";proto=" + t.scheme()), bare.all("Forwarded"));
     }
 
     @Test
@@ -223,24 +262,26 @@ class HostileHttpTest {
 
     // ---------------------------------------------------------------- held requests and event streams
 
-    @Test
-    void heldRequestsAndEventStreamsPastTheCapAre503AtOnce() throws Exception {
+    @ParameterizedTest
+    @EnumSource(Transport.class)
+    void heldRequestsAndEventStreamsPastTheCapAre503AtOnce(Transport t) throws Exception {
         FakeWatcher w = new FakeWatcher(HttpProxyTest.route("h", "[h.test]", "http://127.0.0.1:" + upstream.port(), "idle_timeout: 1m, max_held_requests: 3"));
-        serve(HttpLimits.DEFAULT, List.of(), new ProxyRoute(w.config, Optional.of(w)));
+        serve(t, HttpLimits.DEFAULT, List.of(), new ProxyRoute(w.config, Optional.of(w)));
         List<CompletableFuture<HttpResponse<String>>> held = new ArrayList<>();
-        for (int i = 0; i < 3; i++) held.add(HTTP.sendAsync(req("h.test", "/held").build(), HttpResponse.BodyHandlers.ofString()));
+        for (int i = 0; i < 3; i++) held.add(client.sendAsync(req("h.test", "/held").build(), HttpResponse.BodyHandlers.ofString()));
         HttpProxyTest.await("three held", () -> w.wakes.get() == 3);
         long t0 = System.nanoTime();
-        HttpResponse<String> refused = HTTP.send(req("h.test", "/more").build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> refused = client.send(req("h.test", "/more").build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(503, refused.statusCode());
+        assertEquals(t == Transport.TLS ? HttpClient.Version.HTTP_2 : HttpClient.Version.HTTP_1_1, refused.version());
         assertTrue(refused.headers().firstValue("Retry-After").isPresent());
         assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(2), "answered at once");
         List<HttpResponse<InputStream>> streams = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
-            streams.add(HTTP.send(req("h.test", "/.well-known/dormouse/events").build(), HttpResponse.BodyHandlers.ofInputStream()));
+            streams.add(client.send(req("h.test", "/.well-known/dormouse/events").build(), HttpResponse.BodyHandlers.ofInputStream()));
             assertEquals(200, streams.getLast().statusCode());
         }
-        assertEquals(503, HTTP.send(req("h.test", "/.well-known/dormouse/events").build(), HttpResponse.BodyHandlers.ofString()).statusCode());
+        assertEquals(503, client.send(req("h.test", "/.well-known/dormouse/events").build(), HttpResponse.BodyHandlers.ofString()).statusCode());
         w.finishWake();
         for (var f : held) assertEquals(200, f.get(10, TimeUnit.SECONDS).statusCode());
         for (var s : streams) s.body().close();
@@ -249,13 +290,13 @@ class HostileHttpTest {
         w.wake = new CompletableFuture<>();
         int wakesBefore = w.wakes.get();
         List<CompletableFuture<HttpResponse<String>>> again = new ArrayList<>();
-        for (int i = 0; i < 3; i++) again.add(HTTP.sendAsync(req("h.test", "/again").build(), HttpResponse.BodyHandlers.ofString()));
+        for (int i = 0; i < 3; i++) again.add(client.sendAsync(req("h.test", "/again").build(), HttpResponse.BodyHandlers.ofString()));
         HttpProxyTest.await("three held again", () -> w.wakes.get() == wakesBefore + 3);
         w.finishWake();
         for (var f : again) assertEquals(200, f.get(10, TimeUnit.SECONDS).statusCode());
         HttpProxyTest.await("streams released", () -> {
             try {
-                HttpResponse<InputStream> s = HTTP.send(req("h.test", "/.well-known/dormouse/events").build(), HttpResponse.BodyHandlers.ofInputStream());
+                HttpResponse<InputStream> s = client.send(req("h.test", "/.well-known/dormouse/events").build(), HttpResponse.BodyHandlers.ofInputStream());
                 s.body().close();
                 return s.statusCode() == 200;
             } catch (Exception e) {
@@ -264,11 +305,12 @@ class HostileHttpTest {
         });
     }
 
-    @Test
-    void theEventStreamsErrorCarriesNoDetail() throws Exception {
+    @ParameterizedTest
+    @EnumSource(Transport.class)
+    void theEventStreamsErrorCarriesNoDetail(Transport t) throws Exception {
         FakeWatcher w = new FakeWatcher(HttpProxyTest.route("e", "[e.test]", "http://127.0.0.1:" + upstream.port(), "idle_timeout: 1m"));
-        serve(HttpLimits.DEFAULT, List.of(), new ProxyRoute(w.config, Optional.of(w)));
-        HttpResponse<InputStream> r = HTTP.send(req("e.test", "/.well-known/dormouse/events").build(), HttpResponse.BodyHandlers.ofInputStream());
+        serve(t, HttpLimits.DEFAULT, List.of(), new ProxyRoute(w.config, Optional.of(w)));
+        HttpResponse<InputStream> r = client.send(req("e.test", "/.well-known/dormouse/events").build(), HttpResponse.BodyHandlers.ofInputStream());
         StringBuilder seen = new StringBuilder();
         try (var in = new java.io.BufferedReader(new java.io.InputStreamReader(r.body(), java.nio.charset.StandardCharsets.UTF_8))) {
             HttpProxyTest.await("subscribed", () -> !w.listeners.isEmpty());
@@ -283,16 +325,21 @@ class HostileHttpTest {
         assertFalse(seen.toString().contains("docker.sock"), seen.toString());
     }
 
+    /** A request to the test's listener: over TLS by name (SNI and :authority), else to 127.0.0.1 with a Host header. */
     private HttpRequest.Builder req(String host, String path) {
+        if (transport == Transport.TLS) {
+            return HttpRequest.newBuilder(URI.create("https://" + host + ":" + proxy.httpsPort() + path)).timeout(Duration.ofSeconds(20));
+        }
         return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + proxy.httpPort() + path)).header("Host", host).timeout(Duration.ofSeconds(20));
     }
 
     // ---------------------------------------------------------------- ignore_user_agents off the I/O thread
 
-    @Test
-    void longUserAgentsAtASleepingRouteDoNotHoldUpOtherRoutes() throws Exception {
+    @ParameterizedTest
+    @EnumSource(Transport.class)
+    void longUserAgentsAtASleepingRouteDoNotHoldUpOtherRoutes(Transport t) throws Exception {
         FakeWatcher w = new FakeWatcher(HttpProxyTest.route("s", "[s.test]", "http://127.0.0.1:" + upstream.port(), "idle_timeout: 1m, ignore_user_agents: ['.*bot.*']"));
-        serve(new HttpLimits(1024 * 1024, Duration.ofSeconds(30), 100), List.of(), new ProxyRoute(w.config, Optional.of(w)), plain());
+        serve(t, new HttpLimits(1024 * 1024, Duration.ofSeconds(30), 100), List.of(), new ProxyRoute(w.config, Optional.of(w)), plain());
         // Matched at its very end: the regex reads it all.
         String ua = "x".repeat(300_000) + " bot";
         // Warm both paths first, so the bound measures the proxy and not the JIT.
@@ -304,6 +351,8 @@ class HostileHttpTest {
                 assertEquals(200, c.send("GET /plain HTTP/1.1\r\n" + HOST + "\r\n").response().status());
             }
         }
+        RawHttp probe = client();
+        assertEquals(200, probe.send("GET /plain HTTP/1.1\r\n" + HOST + "\r\n").response().status());
         List<CompletableFuture<Long>> slow = new ArrayList<>();
         for (int i = 0; i < 2; i++) {
             slow.add(CompletableFuture.supplyAsync(() -> {
@@ -318,12 +367,14 @@ class HostileHttpTest {
             }));
         }
         long worst = 0;
-        for (int i = 0; i < 20; i++) {
-            long t0 = System.nanoTime();
-            try (RawHttp c = client()) {
+        // One keep-alive connection, its handshake done: the bound is on the I/O thread, not on TLS handshakes,
+        // which need CPU that the two regex matches take on a small machine.
+        try (RawHttp c = probe) {
+            for (int i = 0; i < 20; i++) {
+                long t0 = System.nanoTime();
                 assertEquals(200, c.send("GET /plain HTTP/1.1\r\n" + HOST + "\r\n").response().status());
+                worst = Math.max(worst, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
             }
-            worst = Math.max(worst, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
         }
         for (var f : slow) assertTrue(f.get(10, TimeUnit.SECONDS) < 1_000, "a long User-Agent took " + f.get() + " ms");
         assertTrue(worst < 100, "the plain route took " + worst + " ms meanwhile");

@@ -11,8 +11,16 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
 
-/** A raw-socket HTTP/1.1 client for tests: sends exact bytes, reads one final response, tells whether the server closed. */
+/**
+ * A raw-socket HTTP/1.1 client for tests: sends exact bytes, reads one final response, tells whether the server
+ * closed. Over TLS (ALPN {@code http/1.1}) the handshake runs at the first write or read.
+ */
 final class RawHttp implements AutoCloseable {
     /** A response: status line, header lines, body. */
     record Response(String statusLine, List<String> headers, String body) {
@@ -37,6 +45,20 @@ final class RawHttp implements AutoCloseable {
         socket.connect(new InetSocketAddress("127.0.0.1", port), timeoutMillis);
         socket.setSoTimeout(timeoutMillis);
         in = new java.io.BufferedInputStream(socket.getInputStream());
+    }
+
+    /** Over TLS, with SNI {@code sni}, offering only HTTP/1.1. */
+    RawHttp(int port, int timeoutMillis, SSLContext tls, String sni) throws IOException {
+        Socket tcp = new Socket();
+        tcp.connect(new InetSocketAddress("127.0.0.1", port), timeoutMillis);
+        SSLSocket s = (SSLSocket) tls.getSocketFactory().createSocket(tcp, sni, port, true);
+        SSLParameters p = s.getSSLParameters();
+        p.setServerNames(List.of(new SNIHostName(sni)));
+        p.setApplicationProtocols(new String[] {"http/1.1"});
+        s.setSSLParameters(p);
+        s.setSoTimeout(timeoutMillis);
+        socket = s;
+        in = new java.io.BufferedInputStream(s.getInputStream());
     }
 
     RawHttp send(String raw) throws IOException {
@@ -73,7 +95,7 @@ final class RawHttp implements AutoCloseable {
             }
         } catch (SocketTimeoutException e) {
             return false;
-        } catch (SocketException e) {
+        } catch (SocketException | SSLException e) {
             return true;
         }
     }
@@ -90,7 +112,7 @@ final class RawHttp implements AutoCloseable {
                 b.write(c);
                 prev = c;
             }
-        } catch (SocketException e) {
+        } catch (SocketException | SSLException e) {
             return null;
         }
         return null;

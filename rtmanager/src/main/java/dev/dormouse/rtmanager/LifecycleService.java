@@ -1,5 +1,6 @@
 package dev.dormouse.rtmanager;
 
+import dev.dormouse.core.Scheduler;
 import dev.dormouse.core.spi.ContainerState;
 import dev.dormouse.core.spi.OpSource;
 import dev.dormouse.core.spi.Provider;
@@ -55,17 +56,29 @@ public final class LifecycleService implements AutoCloseable {
     static final Duration LEASE_MARGIN = Duration.ofSeconds(30);
     private static final Duration UNREGISTERED_STOP_TIMEOUT = Duration.ofSeconds(10);
 
+    /** How long {@link #act} waits for another action on the same runtime (a reconcile, a cleanup) to finish. */
+    public static final Duration CONFLICT_PATIENCE = Duration.ofSeconds(3);
+    private static final Duration FIRST_CONFLICT_PAUSE = Duration.ofMillis(20);
+    private static final Duration CONFLICT_PAUSE_CAP = Duration.ofMillis(500);
+
     /**
      * @param store the database
      * @param providers started providers by key, {@code kind:name} (the {@link RuntimeSpec#provider()} values)
      * @param clock timestamps and lease expiry
+     * @param scheduler the pauses of {@link #act} between attempts
      */
-    public record Deps(RuntimeStore store, Map<String, Provider> providers, Clock clock) {
+    public record Deps(RuntimeStore store, Map<String, Provider> providers, Clock clock, Scheduler scheduler) {
         public Deps {
             Objects.requireNonNull(store, "store");
             Objects.requireNonNull(providers, "providers");
             Objects.requireNonNull(clock, "clock");
+            Objects.requireNonNull(scheduler, "scheduler");
             providers = Map.copyOf(providers);
+        }
+
+        /** With {@link Scheduler#system()}. */
+        public Deps(RuntimeStore store, Map<String, Provider> providers, Clock clock) {
+            this(store, providers, clock, Scheduler.system());
         }
     }
 
@@ -175,6 +188,38 @@ public final class LifecycleService implements AutoCloseable {
         Attempt a = run(runtimeId, kind, source);
         if (a.error().isPresent()) throw a.error().get();
         return a.operation();
+    }
+
+    /**
+     * Performs a container action for a caller that must not fail because another actor holds the runtime's
+     * lease for a moment (a wake while the reconciler looks at the container): each attempt that meets the
+     * lease is logged as {@code conflict} and tried again after a pause growing from 20 ms to 500 ms, for up
+     * to {@link #CONFLICT_PATIENCE}; then the conflict is thrown. This is the idle watcher's
+     * {@code Lifecycle}: {@code START}, {@code UNPAUSE}, {@code STOP}, {@code PAUSE}, {@code KILL} (or
+     * {@code REMOVE}); {@code INSPECT} is no action.
+     *
+     * @throws RuntimeConflictException when the lease stayed held for the whole patience, or the thread was interrupted
+     * @see #perform
+     */
+    public Operation act(String runtimeId, Provider.Action action, OpSource source) {
+        OpKind kind = kind(action);
+        Scheduler time = deps.scheduler();
+        long deadline = time.nanoTime() + CONFLICT_PATIENCE.toNanos();
+        Duration pause = FIRST_CONFLICT_PAUSE;
+        while (true) {
+            try {
+                return perform(runtimeId, kind, source);
+            } catch (RuntimeConflictException e) {
+                if (deadline - time.nanoTime() < pause.toNanos()) throw e;
+                try {
+                    time.sleep(pause);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+                pause = pause.multipliedBy(2).compareTo(CONFLICT_PAUSE_CAP) > 0 ? CONFLICT_PAUSE_CAP : pause.multipliedBy(2);
+            }
+        }
     }
 
     /**
@@ -313,6 +358,18 @@ public final class LifecycleService implements AutoCloseable {
         Operation op = finish(new RuntimeStore.Finish(runtimeId, holder, opId, kind, source, Outcome.FAILURE, code, msg, started,
                 deps.clock().instant(), cid, Optional.empty(), Optional.empty()));
         return new Attempt(op, Optional.of(e));
+    }
+
+    private static OpKind kind(Provider.Action action) {
+        return switch (action) {
+            case START -> OpKind.START;
+            case STOP -> OpKind.STOP;
+            case KILL -> OpKind.KILL;
+            case PAUSE -> OpKind.PAUSE;
+            case UNPAUSE -> OpKind.UNPAUSE;
+            case REMOVE -> OpKind.REMOVE;
+            case INSPECT -> throw new IllegalArgumentException("inspect is no container action");
+        };
     }
 
     private static Provider.Action action(OpKind kind) {

@@ -10,6 +10,7 @@ import dev.dormouse.core.spi.ContainerStatus;
 import dev.dormouse.core.spi.OpSource;
 import dev.dormouse.core.spi.Provider;
 import dev.dormouse.core.spi.ProviderException;
+import dev.dormouse.core.testkit.ManualScheduler;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -206,6 +207,44 @@ class LifecycleServiceTest {
         assertEquals(Outcome.SUCCESS, service.perform("app", OpKind.START, OpSource.WAKE_REQUEST).outcome(), "an expired lease is taken over");
         assertEquals(1, docker.count("start app"));
         assertTrue(store.lease("app").isEmpty(), "and released");
+    }
+
+    @Test
+    void actWaitsOutAMomentsConflictAndGivesUpAfterThreeSeconds() throws Exception {
+        ManualScheduler time = new ManualScheduler();
+        LifecycleService patient = new LifecycleService(new LifecycleService.Deps(store, Map.of("docker:local", docker), clock, time));
+        patient.register(List.of(new RuntimeSpec("app", "docker:local", "app", "SIGTERM", Duration.ofSeconds(10), Optional.empty())));
+        docker.with("app", ContainerStatus.STOPPED);
+        Instant now = clock.instant();
+        try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+            assertTrue(store.acquire("app", "reconciler", now, now.plusSeconds(60)).isPresent());
+            Future<Operation> start = threads.submit(() -> patient.act("app", Provider.Action.START, OpSource.WAKE_REQUEST));
+            time.awaitPending(1);
+            time.advance(Duration.ofMillis(20));
+            time.awaitPending(1);
+            store.release("app", "reconciler");
+            time.advance(Duration.ofMillis(40));
+            assertEquals(Outcome.SUCCESS, start.get(5, TimeUnit.SECONDS).outcome(), "acted once the other action let go");
+            assertEquals(List.of("start/wake_request/conflict", "start/wake_request/conflict", "start/wake_request/success"),
+                    store.operations(Optional.of("app"), 10).reversed().stream().map(LifecycleServiceTest::row).toList());
+
+            assertTrue(store.acquire("app", "stuck", clock.instant(), clock.instant().plusSeconds(60)).isPresent());
+            long t0 = time.nanoTime();
+            Future<Operation> stop = threads.submit(() -> patient.act("app", Provider.Action.STOP, OpSource.IDLE_TIMEOUT));
+            for (long pause : new long[] {20, 40, 80, 160, 320, 500, 500, 500, 500}) {
+                time.awaitPending(1);
+                assertFalse(stop.isDone());
+                time.advance(Duration.ofMillis(pause));
+            }
+            java.util.concurrent.ExecutionException e = assertThrows(java.util.concurrent.ExecutionException.class, () -> stop.get(5, TimeUnit.SECONDS));
+            assertTrue(e.getCause() instanceof RuntimeConflictException, String.valueOf(e.getCause()));
+            assertEquals(2620, Duration.ofNanos(time.nanoTime() - t0).toMillis(), "the next pause would have gone past 3 s");
+            assertEquals(10, store.operations(Optional.of("app"), 100).stream().filter(o -> o.kind() == OpKind.STOP).count(),
+                    "ten attempts, each on record as a conflict");
+            assertEquals(0, docker.count("stop app"));
+        }
+        assertThrows(IllegalArgumentException.class, () -> patient.act("app", Provider.Action.INSPECT, OpSource.ADMIN));
+        patient.close();
     }
 
     @Test

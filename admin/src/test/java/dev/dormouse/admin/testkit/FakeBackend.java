@@ -9,6 +9,7 @@ import dev.dormouse.idlewatcher.IdleWatcher;
 import dev.dormouse.rtmanager.HealthEvent;
 import dev.dormouse.rtmanager.Operation;
 import dev.dormouse.rtmanager.RuntimeRecord;
+import dev.dormouse.tls.HostCertificate;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.StringReader;
@@ -21,7 +22,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * An in-memory daemon behind the admin API: routes (with {@link FakeWatcher}s), health snapshots, runtime
+ * An in-memory daemon behind the admin API: routes (with {@link FakeWatcher}s), health snapshots, certificates, runtime
  * records, the operation log and health events (newest first, filtered and limited as the store does), a
  * cleanup plan and pass, and a reload outcome. It records what it was asked, so a test can tell that a
  * request reached it or not.
@@ -31,6 +32,8 @@ public final class FakeBackend implements AdminBackend {
     public final List<RouteSet.Rejected> rejected = new CopyOnWriteArrayList<>();
     public final Map<String, IdleWatcher> watchers = new ConcurrentHashMap<>();
     public final Map<String, HealthMonitor.Snapshot> health = new ConcurrentHashMap<>();
+    /** Each route host's certificate record, as the daemon's certificate store would answer. */
+    public final Map<String, HostCertificate> certificates = new ConcurrentHashMap<>();
     public volatile List<RuntimeRecord> runtimes = List.of();
     public volatile List<AdminBackend.Provider> providers = List.of();
     /** The operation log, newest first. */
@@ -104,6 +107,11 @@ public final class FakeBackend implements AdminBackend {
     public List<AdminBackend.Provider> providers() {
         asked.add("providers");
         return providers;
+    }
+
+    @Override
+    public Optional<HostCertificate> certificate(String host) {
+        return Optional.ofNullable(certificates.get(host));
     }
 
     @Override

@@ -207,12 +207,9 @@ public final class TestPebble implements AutoCloseable {
                     }
                     throw new IllegalStateException("nothing listens on 127.0.0.1:" + port + " after " + bound + "; log:\n" + out);
                 }
-                try {
-                    Thread.sleep(20);
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    throw new IllegalStateException("interrupted", ie);
-                }
+                // Pebble's port answers when it answers: poll with the deadline above.
+                java.util.concurrent.locks.LockSupport.parkNanos(20_000_000L);
+                if (Thread.currentThread().isInterrupted()) throw new IllegalStateException("interrupted");
             }
         }
     }
