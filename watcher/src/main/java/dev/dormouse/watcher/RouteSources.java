@@ -98,13 +98,18 @@ public final class RouteSources implements AutoCloseable {
 
     /**
      * The config's routes merged with those the last listings declare ({@code config}'s defaults apply to
-     * label routes). Problems are logged once.
+     * label routes; the first labels provider is the primary one of {@link LabelRoutes#build(List,
+     * ProviderConfig, boolean, dev.dormouse.core.IdleConfig, dev.dormouse.core.HealthcheckConfig)}). Problems
+     * are logged once.
      */
     public synchronized RouteSet.Result merge(DormouseConfig config) {
         List<RouteSet.Label> found = new ArrayList<>();
         Map<String, String> problems = new LinkedHashMap<>();
         for (ProviderConfig p : deps.providers()) {
-            LabelRoutes.Result r = LabelRoutes.build(listings.getOrDefault(p.key(), List.of()), p, config.defaultIdle(), config.defaultHealthcheck());
+            // The first provider with labels names routes after their containers; the others add -<provider>.
+            boolean primary = p == deps.providers().get(0);
+            LabelRoutes.Result r = LabelRoutes.build(listings.getOrDefault(p.key(), List.of()), p, primary, config.defaultIdle(),
+                    config.defaultHealthcheck());
             r.problems().forEach(x -> problems.put(x, "labels: " + x));
             found.addAll(r.routes());
         }

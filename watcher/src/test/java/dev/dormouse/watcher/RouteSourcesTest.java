@@ -164,4 +164,18 @@ class RouteSourcesTest {
         assertEquals(0, docker.listeners.size());
         s.close();
     }
+
+    @Test
+    void theFirstLabelsProviderNamesRoutesAfterTheirContainersAndTheOthersAddTheirName() {
+        ProviderConfig far = new LabelRoutesTest.Labelled("docker", "far");
+        Listed other = new Listed();
+        DormouseConfig two = new DormouseConfig(FILE.source(), FILE.server(), FILE.tls(), List.of(LOCAL, far), FILE.notifications(),
+                FILE.runtime(), FILE.routes(), FILE.defaultIdle(), FILE.defaultHealthcheck());
+        docker.containers = List.of(labelled("web", "web.t"));
+        other.containers = List.of(labelled("web", "web.far.t"));
+        try (RouteSources s = new RouteSources(new RouteSources.Deps(two.providers(), Map.of("docker:local", docker, "docker:far", other),
+                Duration.ofMillis(300), time, applied::incrementAndGet)).list()) {
+            assertEquals(java.util.Set.of("file", "web", "web-far"), java.util.Set.copyOf(names(s.merge(two))), "the same container name on two engines gives two routes");
+        }
+    }
 }
