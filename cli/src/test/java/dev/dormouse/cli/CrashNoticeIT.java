@@ -101,6 +101,7 @@ class CrashNoticeIT extends EngineTest {
         for (long step = 0; step < d.toMillis() / 100; step++) {
             assertTrue(c.getAsBoolean(), what);
             time.advance(Duration.ofMillis(100));
+            // A moment of real time for what is asynchronous (webhook deliveries, the engine's events); the timers moved above.
             java.util.concurrent.locks.LockSupport.parkNanos(25_000_000L);
         }
         assertTrue(c.getAsBoolean(), what);

@@ -134,6 +134,7 @@ class ServeIT {
     static void await(String what, Duration bound, BooleanSupplier cond) {
         long deadline = System.nanoTime() + bound.toNanos();
         while (!cond.getAsBoolean()) {
+            // Time of the test, not the code's: the deadline of a wait for a condition.
             if (System.nanoTime() > deadline) fail("timed out after " + bound.toSeconds() + "s waiting for " + what);
             java.util.concurrent.locks.LockSupport.parkNanos(50_000_000L);
         }

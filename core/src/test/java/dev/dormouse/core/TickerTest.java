@@ -20,6 +20,7 @@ class TickerTest {
     private static void await(String what, java.util.function.BooleanSupplier c) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (!c.getAsBoolean()) {
+            // Time of the test, not the code's: the deadline of a wait for a condition.
             if (System.nanoTime() > deadline) org.junit.jupiter.api.Assertions.fail("timed out waiting for " + what);
             java.util.concurrent.locks.LockSupport.parkNanos(1_000_000L);
         }

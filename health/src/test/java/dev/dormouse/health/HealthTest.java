@@ -60,6 +60,7 @@ class HealthTest {
     private void advanceUntil(String what, Duration step, BooleanSupplier c) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
         while (!c.getAsBoolean()) {
+            // Deadline of the whole on real time; the monitors' time is moved by advance().
             if (System.nanoTime() > deadline) fail("timed out waiting for " + what);
             time.advance(step);
             LockSupport.parkNanos(1_000_000L);
@@ -69,6 +70,7 @@ class HealthTest {
     static void await(String what, BooleanSupplier c) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
         while (!c.getAsBoolean()) {
+            // Time of the test, not the code's: the deadline of a wait for a condition.
             if (System.nanoTime() > deadline) fail("timed out waiting for " + what);
             LockSupport.parkNanos(5_000_000L);
         }

@@ -89,6 +89,7 @@ class IdleWatchersTest {
     static void await(String what, BooleanSupplier cond) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (!cond.getAsBoolean()) {
+            // Time of the test, not the code's: the deadline of a wait for a condition.
             if (System.nanoTime() > deadline) fail("timed out waiting for " + what);
             Thread.onSpinWait();
             try {

@@ -209,6 +209,7 @@ class AcmeWorkerTest {
         assertThrows(IllegalStateException.class, w::start);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (store.select("a.example.org").isEmpty()) {
+            // Deadline of a wait for the worker's first pass, which runs at start, not on a timer.
             assertTrue(System.nanoTime() < deadline, "the worker did not order at start");
             java.util.concurrent.locks.LockSupport.parkNanos(1_000_000L);
         }

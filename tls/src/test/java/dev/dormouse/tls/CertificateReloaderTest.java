@@ -54,6 +54,7 @@ class CertificateReloaderTest {
             time.advance(Duration.ofMillis(1));
             long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
             while (store.select("app.example.com").orElseThrow().names().size() < 2) {
+                // Deadline of a wait for the poll the scheduler's advance ran on its thread.
                 assertTrue(System.nanoTime() < deadline, "the new certificate was not loaded by the poll");
                 java.util.concurrent.locks.LockSupport.parkNanos(1_000_000L);
             }

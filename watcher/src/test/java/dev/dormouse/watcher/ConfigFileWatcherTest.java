@@ -23,6 +23,7 @@ class ConfigFileWatcherTest {
     private void quietUntil(String what, java.util.function.BooleanSupplier c) {
         long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
         while (!c.getAsBoolean()) {
+            // Time of the test, not the code's: the deadline of a wait for a condition.
             if (System.nanoTime() > deadline) org.junit.jupiter.api.Assertions.fail("timed out waiting for " + what);
             time.advance(QUIET);
             java.util.concurrent.locks.LockSupport.parkNanos(5_000_000L);

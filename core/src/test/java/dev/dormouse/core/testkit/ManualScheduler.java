@@ -162,6 +162,7 @@ public final class ManualScheduler implements Scheduler, AutoCloseable {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) throw new AssertionError("timed out waiting for " + n + " pending tasks, have " + tasks.size());
                 try {
+                    // Deadline of a wait for a task to be scheduled: the condition, not a timer of the code.
                     lock.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();

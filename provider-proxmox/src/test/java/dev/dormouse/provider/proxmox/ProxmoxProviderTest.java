@@ -65,6 +65,7 @@ class ProxmoxProviderTest {
     static void await(String what, BooleanSupplier c) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (!c.getAsBoolean()) {
+            // Time of the test, not the code's: the deadline of a wait for a condition.
             if (System.nanoTime() > deadline) fail("timed out waiting for " + what);
             LockSupport.parkNanos(10_000_000L);
         }

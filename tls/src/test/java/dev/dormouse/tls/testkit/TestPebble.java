@@ -198,6 +198,7 @@ public final class TestPebble implements AutoCloseable {
                 s.connect(new InetSocketAddress("127.0.0.1", port), 200);
                 return;
             } catch (IOException e) {
+                // Deadline of a wait for the real Pebble process, whose time is not ours.
                 if (System.nanoTime() > deadline) {
                     String out;
                     try {
