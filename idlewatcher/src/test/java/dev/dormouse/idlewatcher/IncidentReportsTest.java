@@ -38,7 +38,8 @@ class IncidentReportsTest {
         reports.accept(new RouteIncident("app", RouteIncident.Kind.WAKE_FAILED, "timed out after 2s", t));
         assertEquals(List.of("app: timed out after 2s"), notified);
         reports.accept(new RouteIncident("web", RouteIncident.Kind.RECOVERED, "", t));
-        IdleWatchersTest.await("the recovered route checked at once", () -> web.status() == HealthStatus.HEALTHY);
+        // The status is set before the change reaches the listeners, on the check's thread: wait for both.
+        IdleWatchersTest.await("the recovered route checked at once", () -> web.status() == HealthStatus.HEALTHY && changes.size() == 2);
         assertEquals(1, checks.get(), "no turn of the monitor came: the recovery checked");
         assertEquals(List.of(HealthStatus.ERROR, HealthStatus.HEALTHY), changes.stream().map(StatusChange::to).toList());
     }
