@@ -143,8 +143,14 @@ if ! up_swarm; then
     wait_for "the swarm engine" up_swarm_engine "$STATE/swarm/dockerd.log"
   fi
   [ -f "$STATE/swarm/port" ] || free_port > "$STATE/swarm/port"
-  docker -H "unix://$STATE/swarm/docker.sock" swarm init --advertise-addr 127.0.0.1 --listen-addr "127.0.0.1:$(cat "$STATE/swarm/port")" \
-    --data-path-port "$(free_port)" >/dev/null
+  # A node that is already in the swarm (a restarted engine, or a run beside this one) is "pending" or
+  # "activating" until its raft is up: wait for it rather than init again.
+  if docker -H "unix://$STATE/swarm/docker.sock" info -f '{{.Swarm.LocalNodeState}}' 2>/dev/null | grep -qx inactive; then
+    docker -H "unix://$STATE/swarm/docker.sock" swarm init --advertise-addr 127.0.0.1 --listen-addr "127.0.0.1:$(cat "$STATE/swarm/port")" \
+      --data-path-port "$(free_port)" >/dev/null 2>"$STATE/swarm/init.err" \
+      || grep -q "already part of a swarm" "$STATE/swarm/init.err" || { cat "$STATE/swarm/init.err" >&2; exit 1; }
+  fi
+  wait_for "the swarm" up_swarm "$STATE/swarm/dockerd.log"
 fi
 load_image -H "unix://$STATE/swarm/docker.sock"
 echo "host=unix://$STATE/swarm/docker.sock" > "$STATE/swarm/env.tmp"

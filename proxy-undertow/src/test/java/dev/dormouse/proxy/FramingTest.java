@@ -147,6 +147,9 @@ class FramingTest {
         } else {
             exchange(c, t);
         }
+        // A closed client does not mean the upstream has read the forwarded part yet: wait for it, so the next
+        // request's line comes after it.
+        if (c.upstream() != Upstream.NOTHING) HttpProxyTest.await(c.name() + " at the upstream", () -> upstream.requests.size() > before);
         // A normal request next, on the upstream connection the case may have left behind.
         try (RawHttp next = t.connect(proxy, tls, 5_000)) {
             RawHttp.Response r = next.send("GET /after HTTP/1.1\r\n" + HOST + "\r\n").response();

@@ -173,7 +173,7 @@ final class Engines {
                 + " (check tls.ca_file, cert_file and key_file against the engine's --tlscacert)", e);
     }
 
-    /** The TLS error a fresh connection to the engine meets, if any: its handshake, then a request and the first byte of the answer. */
+    /** The TLS error a fresh connection to the engine meets, if any: its handshake, what the engine sends unasked, then a request and the first byte of the answer. */
     static Optional<String> tlsAlert(String host, SSLContext ctx) {
         URI u = URI.create(host);
         try (javax.net.ssl.SSLSocket s = (javax.net.ssl.SSLSocket) ctx.getSocketFactory().createSocket()) {
@@ -183,6 +183,15 @@ final class Engines {
             params.setEndpointIdentificationAlgorithm("HTTPS");
             s.setSSLParameters(params);
             s.startHandshake();
+            // The engine's refusal of the certificate comes right after the handshake: read it before writing, or
+            // a write to the closed connection may be answered by a reset that discards the alert.
+            s.setSoTimeout(500);
+            try {
+                if (s.getInputStream().read() < 0) return Optional.empty();
+            } catch (java.net.SocketTimeoutException quiet) {
+                // accepted, so far: the engine waits for a request
+            }
+            s.setSoTimeout(2000);
             s.getOutputStream().write(("GET /_ping HTTP/1.1\r\nHost: " + u.getHost() + "\r\nConnection: close\r\n\r\n")
                     .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
             s.getOutputStream().flush();
