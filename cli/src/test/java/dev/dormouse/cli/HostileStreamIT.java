@@ -353,9 +353,13 @@ class HostileStreamIT extends EngineTest {
             }
             awaitChild("every connection relayed or closed (relayed " + upstream.accepted + ", closed " + closedByDaemon + ")",
                     () -> upstream.accepted.get() + closedByDaemon.get() >= n);
-            assertEquals(MAX_CONNECTIONS, upstream.accepted.get(), "connections relayed to the upstream");
-            assertEquals(n - MAX_CONNECTIONS, closedByDaemon.get(), "connections closed by the daemon");
+            // The bound is on connections open at once: a relay that ends (a client reset by the kernel under load)
+            // frees its slot for a later client, so the totals may exceed it by those, never the open count.
+            awaitChild("max_connections relays open (" + upstream.open + " open)", () -> upstream.open.get() == MAX_CONNECTIONS);
             assertTrue(upstream.maxOpen.get() <= MAX_CONNECTIONS, "open at the upstream at once: " + upstream.maxOpen);
+            int ended = upstream.accepted.get() - MAX_CONNECTIONS;
+            assertTrue(ended >= 0 && ended < 10, "relays that ended early: " + ended);
+            assertEquals(n - MAX_CONNECTIONS + ended, closedByDaemon.get(), "connections closed by the daemon");
             assertEquals("200 ok", httpGet(http, "web.test"), "an HTTP route while 1,024 connections are held");
 
             for (Socket s : clients) s.close();
