@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 source scripts/java-env.sh
 
 bash scripts/test-engine.sh
+bash scripts/test-engines.sh
 bash scripts/test-pebble.sh
 if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
   if [ "$(id -u)" = 0 ]; then

@@ -1,6 +1,7 @@
-/** The Docker provider: container actions, state and events through docker-java. */
+/** The Docker provider (also Podman through its Docker API) and the Swarm provider: actions, state and events through docker-java. */
 module dev.dormouse.provider.docker {
     requires dev.dormouse.core;
+    requires dev.dormouse.tls;
     requires com.github.dockerjava.api;
     requires com.github.dockerjava.core;
     requires com.github.dockerjava.transport;
@@ -13,5 +14,6 @@ module dev.dormouse.provider.docker {
     requires org.apache.commons.compress;
     requires org.slf4j;
 
-    provides dev.dormouse.core.spi.ProviderFactory with dev.dormouse.provider.docker.DockerProviderFactory;
+    provides dev.dormouse.core.spi.ProviderFactory with dev.dormouse.provider.docker.DockerProviderFactory,
+        dev.dormouse.provider.docker.SwarmProviderFactory;
 }

@@ -4,6 +4,8 @@
  */
 module dev.dormouse.rtmanager {
     requires transitive dev.dormouse.core;
+    // The health monitors' status changes become health events of the runtimes (ProbeEvents).
+    requires transitive dev.dormouse.health;
     requires java.sql;
     requires org.jdbi.v3.core;
     // Jdbi is an automatic module and declares no dependencies; these are the ones it loads at run time.

@@ -2,6 +2,7 @@ package dev.dormouse.admin;
 
 import dev.dormouse.core.RouteConfig;
 import dev.dormouse.core.RouteSet;
+import dev.dormouse.core.spi.ProviderStatus;
 import dev.dormouse.health.HealthMonitor;
 import dev.dormouse.idlewatcher.IdleWatcher;
 import dev.dormouse.rtmanager.HealthEvent;
@@ -27,6 +28,28 @@ public interface AdminBackend {
      * after {@link #routes()} with state {@code error}. Answers from memory.
      */
     default List<RouteSet.Rejected> rejectedRoutes() {
+        return List.of();
+    }
+
+    /**
+     * A configured provider and its connection as last seen.
+     *
+     * @param key {@code kind:name}, as routes' {@code provider} names it
+     * @param endpoint where its backend is (a socket URL, an API URL); never a secret
+     * @param routes how many routes in use have a container of this provider
+     */
+    record Provider(String key, String kind, String name, String endpoint, int routes, ProviderStatus status) {
+        public Provider {
+            java.util.Objects.requireNonNull(key, "key");
+            java.util.Objects.requireNonNull(kind, "kind");
+            java.util.Objects.requireNonNull(name, "name");
+            java.util.Objects.requireNonNull(endpoint, "endpoint");
+            java.util.Objects.requireNonNull(status, "status");
+        }
+    }
+
+    /** Every configured provider, in config order, with its connection state. Answers from memory. */
+    default List<Provider> providers() {
         return List.of();
     }
 

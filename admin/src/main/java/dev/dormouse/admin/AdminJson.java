@@ -134,6 +134,19 @@ final class AdminJson {
         return o;
     }
 
+    static ObjectNode provider(AdminBackend.Provider p) {
+        ObjectNode o = object();
+        o.put("provider", p.key());
+        o.put("kind", p.kind());
+        o.put("name", p.name());
+        o.put("endpoint", p.endpoint());
+        o.put("routes", p.routes());
+        o.put("connected", p.status().connected());
+        putText(o, "last_error", p.status().lastError().orElse(""));
+        putTime(o, "last_event_at", p.status().lastEventAt());
+        return o;
+    }
+
     static ObjectNode runtime(RuntimeRecord r) {
         ObjectNode o = object();
         o.put("runtime_id", r.runtimeId());

@@ -109,6 +109,8 @@ public final class AdminServer implements AutoCloseable {
         endpoint("/api/v1/routes/([^/]+)", "GET", true, (ex, m) -> reply(ex, 200, routeOrRejected(m.group(1))));
         endpoint("/api/v1/routes/([^/]+)/wake", "POST", true, (ex, m) -> wake(ex, m.group(1)));
         endpoint("/api/v1/routes/([^/]+)/sleep", "POST", true, (ex, m) -> sleep(ex, m.group(1)));
+        endpoint("/api/v1/providers", "GET", true,
+                (ex, m) -> reply(ex, 200, AdminJson.list("providers", deps.backend().providers().stream().map(AdminJson::provider).toList())));
         endpoint("/api/v1/runtimes", "GET", true,
                 (ex, m) -> reply(ex, 200, AdminJson.list("runtimes", deps.backend().runtimes().stream().map(AdminJson::runtime).toList())));
         endpoint("/api/v1/operations", "GET", true, (ex, m) -> reply(ex, 200, AdminJson.list("operations",

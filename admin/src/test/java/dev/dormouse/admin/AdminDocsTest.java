@@ -122,6 +122,13 @@ class AdminDocsTest {
         HealthDetails unhealthy = new HealthDetails.InspectUnhealthy(2, "running", "unhealthy");
         b.healthEvents = List.of(new HealthEvent(3, "whoami", cid, unhealthy.type(), at("2026-12-02T04:05:06.123Z"), unhealthy.json()));
         b.reload = new AdminBackend.Reload.Done(4);
+        b.providers = List.of(
+                new AdminBackend.Provider("docker:local", "docker", "local", "unix:///var/run/docker.sock", 3,
+                        new dev.dormouse.core.spi.ProviderStatus(true, Optional.empty(), Optional.of(at("2026-12-02T04:05:06.123Z")))),
+                new AdminBackend.Provider("docker:far", "docker", "far", "tcp://10.0.0.2:2376", 1,
+                        new dev.dormouse.core.spi.ProviderStatus(false, Optional.of("docker far: events: TLS handshake with tcp://10.0.0.2:2376 failed: "
+                                + "Received fatal alert: bad_certificate (check tls.ca_file, cert_file and key_file against the engine's --tlscacert)"),
+                                Optional.empty())));
 
         Map<String, JsonNode> out = new LinkedHashMap<>();
         try (AdminEvents events = new AdminEvents();
@@ -134,6 +141,7 @@ class AdminDocsTest {
             out.put("file_certificate", call(server, "GET", "/api/v1/routes/db", 200).at("/certificates/0"));
             out.put("rejected_route", call(server, "GET", "/api/v1/routes/grab", 200));
             out.put("runtime", call(server, "GET", "/api/v1/runtimes", 200).at("/runtimes/0"));
+            out.put("providers", call(server, "GET", "/api/v1/providers", 200));
             out.put("operation", call(server, "GET", "/api/v1/operations?runtime=whoami", 200).at("/operations/0"));
             out.put("failed_operation", call(server, "GET", "/api/v1/operations?runtime=db", 200).at("/operations/0"));
             out.put("health_event", call(server, "GET", "/api/v1/health-events", 200).at("/health_events/0"));

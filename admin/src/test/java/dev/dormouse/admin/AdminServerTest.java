@@ -103,6 +103,7 @@ class AdminServerTest {
     static void await(String what, BooleanSupplier cond) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         while (!cond.getAsBoolean()) {
+            // Time of the test, not the code's: the deadline of a wait for a condition.
             if (System.nanoTime() > deadline) fail("timed out waiting for " + what);
             java.util.concurrent.locks.LockSupport.parkNanos(10_000_000L);
         }

@@ -17,7 +17,7 @@ import picocli.CommandLine.Command;
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:success", "1:the daemon refused or the action failed", "2:usage error",
                 "3:the daemon is not reachable", "4:the admin token is missing or was refused"},
-        subcommands = {ServeCommand.class, ValidateCommand.class, DoctorCommand.class, RoutesCommand.class, WakeCommand.class,
+        subcommands = {ServeCommand.class, ValidateCommand.class, DoctorCommand.class, RoutesCommand.class, ProvidersCommand.class, WakeCommand.class,
                 SleepCommand.class, RuntimesCommand.class, OpsCommand.class, EventsCommand.class,
                 CleanupCommand.class, ReloadCommand.class, VersionCommand.class, CompletionCommand.class,
                 CommandLine.HelpCommand.class})

@@ -197,10 +197,10 @@ final class Metrics implements AutoCloseable {
         });
     }
 
-    /** A committed operation: a successful stop, pause or kill of a route's container is a sleep. */
+    /** A committed operation: a successful stop, pause, kill or scale to 0 of a route's container is a sleep. */
     void operation(Operation o) {
         if (o.outcome() != Outcome.SUCCESS) return;
-        if (o.kind() != OpKind.STOP && o.kind() != OpKind.PAUSE && o.kind() != OpKind.KILL) return;
+        if (o.kind() != OpKind.STOP && o.kind() != OpKind.PAUSE && o.kind() != OpKind.KILL && o.kind() != OpKind.SCALE_DOWN) return;
         if (!sleepable.contains(o.runtimeId())) return;
         sleeps.labelValues(o.runtimeId(), o.kind().label()).inc();
     }

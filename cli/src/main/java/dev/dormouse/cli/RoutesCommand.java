@@ -8,7 +8,7 @@ import java.util.Optional;
 import java.util.Set;
 import picocli.CommandLine.Command;
 
-@Command(name = "routes", description = "List the routes with their state, health, container and certificates.")
+@Command(name = "routes", description = "List the routes with their state, health, provider, container and certificates.")
 final class RoutesCommand extends AdminCommand {
     @Override
     int run(AdminClient client) {
@@ -18,17 +18,24 @@ final class RoutesCommand extends AdminCommand {
             return 0;
         }
         Times times = times();
-        Table t = new Table("NAME", "KIND", "STATE", "HEALTH", "IDLE", "HOSTS", "TARGET", "CONTAINER", "CERTIFICATE", "LAST ERROR");
+        Table t = new Table("NAME", "KIND", "STATE", "HEALTH", "IDLE", "HOSTS", "TARGET", "PROVIDER", "CONTAINER", "CERTIFICATE", "LAST ERROR");
         for (JsonNode r : Output.items(doc, "routes")) {
             String hosts = Output.joined(r, "hosts");
             String listen = Output.text(r, "listen");
             t.row(Output.text(r, "name"), Output.text(r, "kind"), Output.text(r, "state"),
                     Output.text(r.path("health"), "status"), idle(Output.text(r, "idle_timeout")),
-                    listen.isEmpty() ? hosts : listen, Output.text(r, "target"), Output.text(r, "container"),
+                    listen.isEmpty() ? hosts : listen, Output.text(r, "target"), Output.text(r, "provider"), local(r),
                     certificates(r.path("certificates"), times), lastError(r));
         }
         t.print(out());
         return 0;
+    }
+
+    /** The container as its provider names it: {@code docker:local/whoami} is {@code whoami} of {@code docker:local}. */
+    private static String local(JsonNode r) {
+        String c = Output.text(r, "container");
+        String p = Output.text(r, "provider");
+        return c.startsWith(p + "/") ? c.substring(p.length() + 1) : c;
     }
 
     /** {@code 0s} means the route never sleeps. */

@@ -1,6 +1,9 @@
 package dev.dormouse.cli;
 
 import dev.dormouse.core.AcmeConfig;
+import dev.dormouse.core.Hosts;
+import dev.dormouse.core.RouteConfig;
+import dev.dormouse.core.Scheduler;
 import dev.dormouse.core.TlsCertificate;
 import dev.dormouse.core.TlsConfig;
 import dev.dormouse.proxy.TlsFrontDoor;
@@ -20,6 +23,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Supplier;
 
 /**
@@ -75,23 +79,36 @@ final class TlsFront implements AutoCloseable {
      * Reads every certificate file (all must be good) and the certificates stored for the ACME CA, and builds the
      * server context; starts nothing and contacts no CA.
      *
-     * @param hosts the route hosts ACME serves (the worker skips what files cover and what no CA issues)
+     * @param routes the routes in use, whose hosts ACME serves ({@link #acmeHosts}; the worker skips what files
+     *     cover and what no CA issues)
+     * @param scheduler when the reloader and the ACME worker tick
      * @throws dev.dormouse.tls.TlsException naming every file that cannot be used
      */
-    static TlsFront open(TlsConfig tls, Path dataDir, Supplier<Set<String>> hosts, Setup setup) {
+    static TlsFront open(TlsConfig tls, Path dataDir, Supplier<List<RouteConfig>> routes, Scheduler scheduler, Setup setup) {
+        Supplier<Set<String>> hosts = () -> acmeHosts(routes.get());
         CertificateStore store = CertificateStore.open(tls.certificates());
         AcmeChallenges challenges = new AcmeChallenges();
         AcmeWorker acme = null;
         if (tls.acme().isPresent()) {
             AcmeConfig a = tls.acme().get();
-            acme = new AcmeWorker(new AcmeWorker.Deps(a, dataDir, store, challenges, hosts, setup.clock(), setup.acmeInterval(),
+            acme = new AcmeWorker(new AcmeWorker.Deps(a, dataDir, store, challenges, hosts, setup.clock(), scheduler, setup.acmeInterval(),
                     AcmeWorker.Limits.DEFAULTS, setup.acmeClient()));
             acme.load();
         }
         TlsFrontDoor door = new TlsFrontDoor(ServerTlsContext.create(store, challenges, tls), store,
                 tls.acme().isPresent() ? Optional.of(challenges) : Optional.empty(), tls.redirectHttp());
-        CertificateReloader reloader = new CertificateReloader(new CertificateReloader.Deps(store, setup.clock(), setup.reloadInterval()));
+        CertificateReloader reloader = new CertificateReloader(new CertificateReloader.Deps(store, setup.clock(), scheduler, setup.reloadInterval()));
         return new TlsFront(store, reloader, acme, door);
+    }
+
+    /** The hosts ACME serves: every HTTP route's, label routes included, without wildcards (they need DNS-01). */
+    static Set<String> acmeHosts(List<RouteConfig> routes) {
+        Set<String> hosts = new TreeSet<>();
+        for (RouteConfig r : routes) {
+            if (r.isStream()) continue;
+            for (String h : r.hosts()) if (!Hosts.isWildcard(h)) hosts.add(h);
+        }
+        return hosts;
     }
 
     /** What the proxy's listeners take. */

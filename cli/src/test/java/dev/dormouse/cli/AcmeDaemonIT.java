@@ -84,7 +84,7 @@ class AcmeDaemonIT {
                     target: http://127.0.0.1:%d
                 """.formatted(httpPort, dir.resolve("data"), pebble.directory(), pebble.caFile(), appPort));
         TestClock clock = new TestClock(Instant.now());
-        daemon = new Daemon(ConfigLoader.load(cfg), Daemon.providerKinds(),
+        daemon = new Daemon(ConfigLoader.load(cfg), Daemon.providerKinds(), dev.dormouse.core.Scheduler.system(),
                 new TlsFront.Setup(clock, Duration.ofMillis(500), Duration.ofMillis(200), AcmeModules.visible()));
         daemon.start();
         token = Files.readString(dir.resolve("data/admin.token")).strip();
@@ -102,7 +102,7 @@ class AcmeDaemonIT {
         assertEquals(Instant.parse(c.path("not_after").asText()), first.getNotAfter().toInstant());
 
         // Renewed once the worker's clock reaches two thirds of the lifetime.
-        Thread.sleep(1_100); // the next certificate's notBefore is a later second, so it is not due at once
+        Thread.sleep(1_100); // Pebble stamps notBefore from its own clock (not ours): the next certificate must get a later second
         clock.set(renewAt(first));
         await("a renewed certificate", Duration.ofSeconds(90), () -> !leafOrNull().getSerialNumber().equals(first.getSerialNumber()));
         X509Certificate second = leaf();

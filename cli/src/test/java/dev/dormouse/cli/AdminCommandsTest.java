@@ -44,13 +44,13 @@ class AdminCommandsTest extends DaemonTest {
         assertEquals(0, r.code(), r.toString());
         assertEquals("", r.err());
         assertEquals(List.of(
-                "NAME       KIND  STATE    HEALTH   IDLE   HOSTS                                    TARGET                 CONTAINER               CERTIFICATE                    LAST ERROR",
-                "whoami     http  napping  napping  15m    whoami.example.com,*.whoami.example.com  http://127.0.0.1:8081  docker:local/whoami     acme, 89d left; acme, pending  "
+                "NAME       KIND  STATE    HEALTH   IDLE   HOSTS                                    TARGET                 PROVIDER      CONTAINER  CERTIFICATE                    LAST ERROR",
+                "whoami     http  napping  napping  15m    whoami.example.com,*.whoami.example.com  http://127.0.0.1:8081  docker:local  whoami     acme, 89d left; acme, pending  "
                         + "certificate whoami.example.com: tls acme: order for 'whoami.example.com': connection refused",
-                "db         http  ready    healthy  30m    db.internal                              http://127.0.0.1:5433  docker:local/postgres   -                              -",
-                "minecraft  tcp   error    -        1h     tcp://0.0.0.0:25565                      tcp://127.0.0.1:25566  docker:local/minecraft  -                              container exited with code 1",
-                "static     http  -        healthy  never  static.example.com                       http://127.0.0.1:9000  -                       file, expired                  -",
-                "grab       http  error    -        never  grab.whoami.example.com                  http://:8080           docker:local/grab       -                              "
+                "db         http  ready    healthy  30m    db.internal                              http://127.0.0.1:5433  docker:local  postgres   -                              -",
+                "minecraft  tcp   error    -        1h     tcp://0.0.0.0:25565                      tcp://127.0.0.1:25566  docker:local  minecraft  -                              container exited with code 1",
+                "static     http  -        healthy  never  static.example.com                       http://127.0.0.1:9000  -             -          file, expired                  -",
+                "grab       http  error    -        never  grab.whoami.example.com                  http://:8080           docker:local  grab       -                              "
                         + "host 'grab.whoami.example.com' is covered by route 'whoami' (*.whoami.example.com)"),
                 r.outLines());
     }
@@ -61,6 +61,19 @@ class AdminCommandsTest extends DaemonTest {
         assertEquals(0, r.code(), r.toString());
         assertEquals(api("/api/v1/routes"), Output.MAPPER.readTree(r.out()));
         assertTrue(r.outLines().size() > 10, "pretty-printed over many lines: " + r.out());
+    }
+
+    @Test
+    void providersShowTheirConnectionAndTheirRoutes() throws Exception {
+        Result r = run(admin("providers"));
+        assertEquals(0, r.code(), r.toString());
+        assertEquals(List.of(
+                "PROVIDER      ENDPOINT                     ROUTES  CONNECTED  LAST EVENT  LAST ERROR",
+                "docker:local  unix:///var/run/docker.sock  3       yes        5m ago      -",
+                "docker:far    tcp://10.0.0.2:2376          1       no         -           docker far: events: TLS handshake with tcp://10.0.0.2:2376 failed: "
+                        + "Received fatal alert: bad_certificate"),
+                r.outLines());
+        assertEquals(api("/api/v1/providers"), Output.MAPPER.readTree(run(admin("providers", "--json")).out()));
     }
 
     @Test
@@ -322,7 +335,7 @@ class AdminCommandsTest extends DaemonTest {
     void completionPrintsABashScriptWithTheCommands() {
         Result r = run("completion");
         assertEquals(0, r.code(), r.toString());
-        assertTrue(r.out().contains("local commands=\"serve validate doctor routes wake sleep runtimes ops events cleanup reload version completion help\""),
+        assertTrue(r.out().contains("local commands=\"serve validate doctor routes providers wake sleep runtimes ops events cleanup reload version completion help\""),
                 "the script completes every command");
         assertTrue(r.out().contains("complete -F"), "a bash completion function is registered");
         assertTrue(r.out().contains("--dry-run") && r.out().contains("--follow"), "options complete too");

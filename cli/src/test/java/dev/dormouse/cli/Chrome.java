@@ -56,6 +56,7 @@ final class Chrome implements AutoCloseable {
             } catch (IOException e) {
                 // not listening yet
             }
+            // Deadline of a wait for a real Chromium process, whose time is not ours.
             if (System.nanoTime() > deadline) {
                 p.destroyForcibly();
                 throw new IllegalStateException("chromedriver did not start on port " + port);

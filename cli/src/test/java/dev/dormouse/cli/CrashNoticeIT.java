@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import dev.dormouse.core.ConfigLoader;
+import dev.dormouse.core.ProviderKinds;
+import dev.dormouse.core.testkit.ManualScheduler;
 import dev.dormouse.health.HealthStatus;
 import dev.dormouse.idlewatcher.IdleWatcher;
 import dev.dormouse.idlewatcher.RouteState;
@@ -54,9 +56,13 @@ class CrashNoticeIT extends EngineTest {
         receiver.start();
     }
 
+    /** The daemon's time: it passes as real time does, and a hold moves it on faster. */
+    private final ManualScheduler time = ManualScheduler.flowing();
+
     @AfterEach
     void stopReceiver() {
         receiver.stop(0);
+        time.close();
     }
 
     private void serve(String routes) throws Exception {
@@ -68,7 +74,7 @@ class CrashNoticeIT extends EngineTest {
                 + "routes:\n" + routes;
         Path cfg = dir.resolve("dormouse.yml");
         Files.writeString(cfg, yaml);
-        daemon = new Daemon(ConfigLoader.load(cfg));
+        daemon = new Daemon(ConfigLoader.load(cfg), ProviderKinds.installed(), time);
         daemon.start();
     }
 
@@ -86,13 +92,19 @@ class CrashNoticeIT extends EngineTest {
         return daemon.watchers().get(route).orElseThrow();
     }
 
-    /** Waits a while during which the condition must keep holding: for "nothing more is sent". */
-    private static void holds(String what, Duration d, java.util.function.BooleanSupplier c) {
-        long until = System.nanoTime() + d.toNanos();
-        while (System.nanoTime() < until) {
+    /**
+     * For "nothing more is sent": the condition keeps holding while {@code d} of the daemon's time passes
+     * (its checks, backoffs and timers run as over {@code d}), in steps of 100 ms, each with a moment of real
+     * time for what is asynchronous (deliveries, the engine's events).
+     */
+    private void holds(String what, Duration d, java.util.function.BooleanSupplier c) {
+        for (long step = 0; step < d.toMillis() / 100; step++) {
             assertTrue(c.getAsBoolean(), what);
-            java.util.concurrent.locks.LockSupport.parkNanos(50_000_000L);
+            time.advance(Duration.ofMillis(100));
+            // A moment of real time for what is asynchronous (webhook deliveries, the engine's events); the timers moved above.
+            java.util.concurrent.locks.LockSupport.parkNanos(25_000_000L);
         }
+        assertTrue(c.getAsBoolean(), what);
     }
 
     @Test

@@ -158,6 +158,7 @@ abstract class DaemonTest {
     static void await(String what, BooleanSupplier cond) {
         long deadline = System.nanoTime() + DEADLINE.toNanos();
         while (!cond.getAsBoolean()) {
+            // Time of the test, not the code's: the deadline of a wait for a condition.
             if (System.nanoTime() > deadline) fail("timed out waiting for " + what);
             LockSupport.parkNanos(5_000_000L);
         }

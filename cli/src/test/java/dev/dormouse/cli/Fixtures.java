@@ -127,6 +127,13 @@ final class Fixtures {
                 Optional.of(at("2026-11-21T04:10:00Z")), at("2026-11-20T10:00:00Z"), Optional.of(Duration.ofDays(7))));
         b.cleanupOps = List.of(removal(Outcome.SUCCESS, "", ""));
         b.reload = new AdminBackend.Reload.Done(4);
+        b.providers = List.of(
+                new AdminBackend.Provider("docker:local", "docker", "local", "unix:///var/run/docker.sock", 3,
+                        new dev.dormouse.core.spi.ProviderStatus(true, Optional.empty(), Optional.of(at("2026-12-02T04:05:00Z")))),
+                new AdminBackend.Provider("docker:far", "docker", "far", "tcp://10.0.0.2:2376", 1,
+                        new dev.dormouse.core.spi.ProviderStatus(false,
+                                Optional.of("docker far: events: TLS handshake with tcp://10.0.0.2:2376 failed: Received fatal alert: bad_certificate"),
+                                Optional.empty())));
     }
 
     static HealthMonitor.Snapshot snapshot(String route, HealthStatus status, String detail, long latencyMs) {

@@ -91,6 +91,7 @@ class HttpsIT {
             for (int at = 0; at < BIG; at += CHUNK) {
                 out.write(big, at, Math.min(CHUNK, BIG - at));
                 out.flush();
+                // The test upstream's own artificial slowness, not a timer of the code under test.
                 TimeUnit.MILLISECONDS.sleep(15);
             }
         }

@@ -185,6 +185,7 @@ class KillNineIT {
             } catch (IOException e) {
                 // not serving yet
             }
+            // Deadline of a wait for a real serve process to answer: its time is not ours.
             if (System.nanoTime() > deadline) fail("serve not answering after 60 s: " + Files.readString(log));
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
         }
@@ -220,6 +221,7 @@ class KillNineIT {
                 }
             }));
         }
+        // The kill lands at a chosen moment of a real serve process, whose time is not ours.
         while (sent.get() < limit && serve.isAlive()) LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
         LockSupport.parkNanos(lateNanos);
         serve.destroyForcibly(); // SIGKILL
@@ -257,6 +259,7 @@ class KillNineIT {
             }
             long pending = store.operations(Optional.empty(), 100_000).stream().filter(o -> o.outcome() == Outcome.PENDING).count();
             if (pending > 0 && store.leases().isEmpty()) problems.add(pending + " pending rows without an action under way");
+            // Deadline of a wait for a real serve process killed with -9: its time is not ours.
             if (problems.isEmpty() || System.nanoTime() > deadline) break;
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
         }

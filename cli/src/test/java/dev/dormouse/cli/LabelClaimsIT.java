@@ -154,11 +154,11 @@ class LabelClaimsIT extends EngineTest {
         return r;
     }
 
-    /** The line of {@code dormouse routes} (the table) that shows {@code route}'s container. */
+    /** The line of {@code dormouse routes} (the table) that shows {@code route}'s container, in the PROVIDER and CONTAINER columns. */
     private String tableLine(String container) {
         Cli c = dormouse("routes");
         assertEquals(0, c.code(), c.err());
-        return c.out().lines().filter(l -> l.contains("docker:local/" + container)).findFirst()
+        return c.out().lines().filter(l -> l.matches(".*\\sdocker:local\\s+" + java.util.regex.Pattern.quote(container) + "\\s.*")).findFirst()
                 .orElseThrow(() -> new AssertionError("no line for " + container + " in\n" + c.out()));
     }
 

@@ -41,7 +41,7 @@ import org.junit.jupiter.api.Test;
 /** The daemon-level metrics with fake watchers, monitors and providers, read back through a strict parser. */
 class MetricsTest {
     private final List<IdleWatcher> watchers = new CopyOnWriteArrayList<>();
-    private final HealthMonitors monitors = new HealthMonitors(Clock.systemUTC());
+    private final HealthMonitors monitors = new HealthMonitors(Clock.systemUTC(), new dev.dormouse.core.testkit.ManualScheduler());
     private final Map<String, ProviderStatus> providers = new LinkedHashMap<>();
     private final Metrics metrics = new Metrics(new Metrics.Sources(() -> watchers, monitors::all, () -> providers));
 

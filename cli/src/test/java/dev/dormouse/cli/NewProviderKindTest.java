@@ -81,7 +81,7 @@ class NewProviderKindTest {
 
     @Test
     void theKindIsFoundLikeTheBuiltInOnes() {
-        assertEquals(List.of("docker", "memory", "proxmox"), List.copyOf(Daemon.providerKinds().kinds()));
+        assertEquals(List.of("docker", "memory", "proxmox", "swarm"), List.copyOf(Daemon.providerKinds().kinds()));
         assertEquals(List.of(), Daemon.providerKinds().problems());
     }
 

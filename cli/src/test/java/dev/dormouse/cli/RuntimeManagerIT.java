@@ -175,6 +175,7 @@ class RuntimeManagerIT extends EngineTest {
             while (!stop.isDone()) {
                 Operation o = other.attempt("stubborn", OpKind.START, OpSource.ADMIN);
                 if (!stop.isDone() || o.outcome() == Outcome.CONFLICT) tries.add(o.outcome().label());
+                // Paces the tries while the real engine waits out the stop timeout: Docker's time, not ours.
                 java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(400).toNanos());
             }
             Operation stopped = stop.get();

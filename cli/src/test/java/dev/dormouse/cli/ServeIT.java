@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.dormouse.core.ConfigLoader;
+import dev.dormouse.core.ProviderKinds;
+import dev.dormouse.core.Scheduler;
+import dev.dormouse.core.testkit.ManualScheduler;
 import dev.dormouse.provider.docker.testkit.TestDocker;
 import io.undertow.Handlers;
 import io.undertow.Undertow;
@@ -55,6 +58,8 @@ class ServeIT {
     Path dir;
     private Daemon daemon;
     private final List<AutoCloseable> closeables = new ArrayList<>();
+    /** The daemon's time: it passes as real time does, and a test skips the long waits (idle timeouts, check intervals). */
+    private final ManualScheduler time = ManualScheduler.flowing();
 
     @BeforeAll
     static void engine() {
@@ -65,6 +70,7 @@ class ServeIT {
     void cleanup() throws Exception {
         for (AutoCloseable c : closeables) c.close();
         if (daemon != null) daemon.close();
+        time.close();
         TestDocker.removeAll();
     }
 
@@ -91,16 +97,21 @@ class ServeIT {
     }
 
     void serve(String routes) throws Exception {
-        daemon = start(dir, "  docker: [{name: local}]\n", routes);
+        daemon = start(dir, "  docker: [{name: local}]\n", routes, time);
     }
 
     /** Writes a config with an ephemeral HTTP port, the given providers and routes into {@code dir}, and starts a daemon on it. */
     static Daemon start(Path dir, String providers, String routes) throws Exception {
+        return start(dir, providers, routes, Scheduler.system());
+    }
+
+    /** {@link #start(Path, String, String)} with the daemon's time on {@code time}. */
+    static Daemon start(Path dir, String providers, String routes, Scheduler time) throws Exception {
         String yaml = "server:\n  http: \"127.0.0.1:0\"\n  admin: \"\"\n  data_dir: \"" + dir.resolve("data") + "\"\n"
                 + "providers:\n" + providers + "routes:\n" + routes;
         Path cfg = dir.resolve("dormouse.yml");
         Files.writeString(cfg, yaml);
-        Daemon d = new Daemon(ConfigLoader.load(cfg));
+        Daemon d = new Daemon(ConfigLoader.load(cfg), ProviderKinds.installed(), time);
         d.start();
         return d;
     }
@@ -123,6 +134,7 @@ class ServeIT {
     static void await(String what, Duration bound, BooleanSupplier cond) {
         long deadline = System.nanoTime() + bound.toNanos();
         while (!cond.getAsBoolean()) {
+            // Time of the test, not the code's: the deadline of a wait for a condition.
             if (System.nanoTime() > deadline) fail("timed out after " + bound.toSeconds() + "s waiting for " + what);
             java.util.concurrent.locks.LockSupport.parkNanos(50_000_000L);
         }
@@ -265,9 +277,9 @@ class ServeIT {
                 }).get(30, TimeUnit.SECONDS);
         socket.sendText("hi", true).get(5, TimeUnit.SECONDS);
         assertEquals("echo:hi", got.poll(10, TimeUnit.SECONDS));
-        long until = System.nanoTime() + Duration.ofSeconds(6).toNanos();
-        await("three idle timeouts", () -> System.nanoTime() > until);
-        assertEquals("running", TestDocker.inspectStatus(c), "an open WebSocket must keep the route awake");
+        time.advance(Duration.ofSeconds(6));
+        assertEquals("running", TestDocker.inspectStatus(c), "an open WebSocket must keep the route awake through three idle timeouts");
+        assertEquals("ready", daemonState("ws"));
         socket.sendText("still", true).get(5, TimeUnit.SECONDS);
         assertEquals("echo:still", got.poll(10, TimeUnit.SECONDS));
         socket.sendClose(WebSocket.NORMAL_CLOSURE, "bye").get(5, TimeUnit.SECONDS);
@@ -298,9 +310,9 @@ class ServeIT {
 
         assertEquals(200, get("app2.test", "/", "*/*").statusCode());
         await("app asleep", () -> TestDocker.inspectStatus(app).equals("exited"));
-        long until = System.nanoTime() + Duration.ofSeconds(3).toNanos();
-        await("db's idle timeout thrice over", () -> System.nanoTime() > until);
-        assertEquals("running", TestDocker.inspectStatus(db), "db must stay awake while app2 is awake");
+        time.advance(Duration.ofSeconds(3));
+        assertEquals("running", TestDocker.inspectStatus(db), "db must stay awake while app2 is awake, its idle timeout thrice over");
+        assertEquals("ready", daemonState("db"));
     }
 
     // ---------------------------------------------------------------- 6. never ready
@@ -406,8 +418,7 @@ class ServeIT {
         serve(route("nap", "nap.test", port, c, "idle_timeout: 1h") + "    healthcheck: {interval: 100ms, retries: 1}\n");
         var monitor = daemon.monitors().get("nap").orElseThrow();
         await("napping", () -> monitor.status() == dev.dormouse.health.HealthStatus.NAPPING);
-        long until = System.nanoTime() + Duration.ofSeconds(2).toNanos();
-        await("twenty check intervals", () -> System.nanoTime() > until);
+        for (int i = 0; i < 20; i++) time.advance(Duration.ofMillis(100));
         assertEquals("exited", TestDocker.inspectStatus(c), "a health check must never wake a route");
         assertEquals(dev.dormouse.health.HealthStatus.NAPPING, monitor.status());
         assertEquals(0, monitor.snapshot().checks());

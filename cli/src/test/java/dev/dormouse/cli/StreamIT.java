@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.dormouse.core.testkit.ManualScheduler;
 import dev.dormouse.provider.docker.testkit.TestDocker;
 import java.io.DataInputStream;
 import java.io.InputStream;
@@ -31,6 +32,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** TCP and UDP routes in front of real sleeping containers: every byte and datagram arrives. */
@@ -49,8 +51,16 @@ class StreamIT extends EngineTest {
         ServeIT.await(c + " stopped", () -> TestDocker.inspectStatus(c).equals("exited"));
     }
 
+    /** The daemon's time: it passes as real time does, and a test skips the long waits. */
+    private final ManualScheduler time = ManualScheduler.flowing();
+
+    @AfterEach
+    void stopTime() {
+        time.close();
+    }
+
     void serve(String routes) throws Exception {
-        daemon = ServeIT.start(dir, "  docker: [{name: local}]\n", routes);
+        daemon = ServeIT.start(dir, "  docker: [{name: local}]\n", routes, time);
     }
 
     static String stream(String name, String scheme, int listen, int target, String container, String idle) {
@@ -187,9 +197,8 @@ class StreamIT extends EngineTest {
             s.setSoTimeout(10_000);
             s.getOutputStream().write("x\n".getBytes(StandardCharsets.UTF_8));
             assertEquals("x\n", new String(new DataInputStream(s.getInputStream()).readNBytes(2), StandardCharsets.UTF_8));
-            long until = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-            ServeIT.await("well past the idle timeout", () -> System.nanoTime() > until);
-            assertEquals("running", TestDocker.inspectStatus(c), "an open session keeps the route awake");
+            time.advance(Duration.ofSeconds(5));
+            assertEquals("running", TestDocker.inspectStatus(c), "an open session keeps the route awake well past the idle timeout");
         }
         ServeIT.await("asleep after the session closed", () -> TestDocker.inspectStatus(c).equals("exited"));
     }
@@ -208,8 +217,7 @@ class StreamIT extends EngineTest {
         List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
         watcher.subscribe(e -> events.add(e.type().label()));
         for (int attempt = 1; attempt <= 2; attempt++) {
-            long backoffOver = System.nanoTime() + TimeUnit.SECONDS.toNanos(attempt == 1 ? 0 : 1);
-            ServeIT.await("the 1 s backoff after a failed wake", () -> System.nanoTime() > backoffOver);
+            if (attempt == 2) time.advance(Duration.ofSeconds(1)); // the backoff after the failed wake
             long t0 = System.nanoTime();
             try (Socket s = new Socket("127.0.0.1", listen)) {
                 s.setSoTimeout(15_000);

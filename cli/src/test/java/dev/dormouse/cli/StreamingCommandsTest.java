@@ -200,6 +200,7 @@ class StreamingCommandsTest extends DaemonTest {
             w.state = end;
             w.lastError = lastError;
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            // Deadline of a wait for the client to hang up: the condition, not a timer of the code.
             while (events.subscribers() > 0 && System.nanoTime() < deadline) {
                 events.health(new StatusChange("whoami", HealthStatus.STARTING, HealthStatus.STARTING, "probing", 1, at("07.000")));
             }

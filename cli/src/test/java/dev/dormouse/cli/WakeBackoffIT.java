@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.dormouse.core.ConfigLoader;
+import dev.dormouse.core.ProviderKinds;
+import dev.dormouse.core.testkit.ManualScheduler;
 import dev.dormouse.provider.docker.testkit.TestDocker;
 import dev.dormouse.rtmanager.OpKind;
 import dev.dormouse.rtmanager.Operation;
@@ -23,7 +25,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -36,6 +37,8 @@ class WakeBackoffIT {
     @TempDir
     Path dir;
     private Daemon daemon;
+    /** The daemon's time: it flows, and the requests' pacing moves it on instead of waiting it out. */
+    private final ManualScheduler time = ManualScheduler.flowing();
 
     @BeforeAll
     static void engine() {
@@ -45,6 +48,7 @@ class WakeBackoffIT {
     @AfterEach
     void cleanup() {
         if (daemon != null) daemon.close();
+        time.close();
         TestDocker.removeAll();
     }
 
@@ -63,16 +67,18 @@ class WakeBackoffIT {
                 + ServeIT.route("crash", "crash.test", port, c, "idle_timeout: 1h, wake_timeout: 20s");
         Path cfg = dir.resolve("dormouse.yml");
         Files.writeString(cfg, yaml);
-        daemon = new Daemon(ConfigLoader.load(cfg));
+        daemon = new Daemon(ConfigLoader.load(cfg), ProviderKinds.installed(), time);
         daemon.start();
         int before = starts(c);
 
-        // 60 requests, one every 1/6 s, each sent on schedule whatever the earlier ones are doing.
+        // 60 requests, one every 1/6 s of the daemon's time: each is answered (a failed wake takes the engine's real
+        // time) before the daemon's time moves on to the next, so the backoff, not the test's pace, decides the starts.
         List<CompletableFuture<HttpResponse<String>>> answers = new ArrayList<>();
-        long t0 = System.nanoTime();
         for (int i = 0; i < 60; i++) {
-            long at = t0 + i * TimeUnit.SECONDS.toNanos(10) / 60;
-            for (long left; (left = at - System.nanoTime()) > 0; ) LockSupport.parkNanos(left);
+            if (i > 0) {
+                answers.get(i - 1).get(60, TimeUnit.SECONDS);
+                time.advance(Duration.ofSeconds(10).dividedBy(60));
+            }
             answers.add(HTTP.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + daemon.httpPort() + "/"))
                     .header("Host", "crash.test").header("Accept", "*/*").timeout(Duration.ofSeconds(30)).build(),
                     HttpResponse.BodyHandlers.ofString()));

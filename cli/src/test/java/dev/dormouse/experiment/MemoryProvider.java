@@ -64,6 +64,7 @@ final class MemoryProvider implements Provider {
     @Override
     public void start(String container) {
         try {
+            // The fake provider's own artificial start latency, not a timer of the code under test.
             Thread.sleep(config.startDelay());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -24,4 +24,19 @@ public record DormouseConfig(Path source, ServerConfig server, TlsConfig tls,
     public Optional<RouteConfig> route(String name) {
         return routes.stream().filter(r -> r.name().equals(name)).findFirst();
     }
+
+    /**
+     * The sections that differ in {@code next} and take effect only when dormouse starts again: a reload
+     * applies the routes (and the defaults they use) and leaves {@code server}, {@code tls},
+     * {@code providers}, {@code runtime} and {@code notifications} as they were started.
+     */
+    public List<String> restartNeeded(DormouseConfig next) {
+        List<String> out = new java.util.ArrayList<>();
+        if (!server.equals(next.server)) out.add("server");
+        if (!tls.equals(next.tls)) out.add("tls");
+        if (!providers.equals(next.providers)) out.add("providers");
+        if (!runtime.equals(next.runtime)) out.add("runtime");
+        if (!notifications.equals(next.notifications)) out.add("notifications");
+        return List.copyOf(out);
+    }
 }

@@ -42,8 +42,20 @@ public record RouteConfig(String name, List<String> hosts, URI target, Optional<
 
     /** The target with {@code host} (an IP address or name) in place of its own host. */
     public URI targetAt(String host) {
+        return targetAt(host, targetPort());
+    }
+
+    /** The port of the target, also of one that names no host ({@code http://:8080}). */
+    public int targetPort() {
         String auth = target.getRawAuthority();
-        String port = auth.substring(auth.lastIndexOf(':') + 1);
+        return Integer.parseInt(auth.substring(auth.lastIndexOf(':') + 1));
+    }
+
+    /**
+     * The target with {@code host} and {@code port} in place of its own: where a container's port is
+     * reached (a remote engine publishes it on another port of its host).
+     */
+    public URI targetAt(String host, int port) {
         String h = host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
         return URI.create(target.getScheme() + "://" + h + ":" + port + (target.getRawPath() == null ? "" : target.getRawPath()));
     }

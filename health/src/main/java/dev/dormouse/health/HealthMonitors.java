@@ -1,43 +1,43 @@
 package dev.dormouse.health;
 
 import dev.dormouse.core.HealthcheckConfig;
+import dev.dormouse.core.Scheduler;
 import java.lang.System.Logger.Level;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 /**
- * Every monitor on one scheduler thread. The thread only dispatches: each check runs on a virtual thread,
- * a check still running when its next turn comes is not started twice, and first checks are spread over
- * one interval so that a thousand monitors never fire together.
+ * Every monitor on the injected scheduler, one pending task each. The scheduler only dispatches: each
+ * check runs on a virtual thread, a check still running when its next turn comes is not started twice, and
+ * first checks are spread over one interval so that a thousand monitors never fire together (that is why
+ * there is no check at start).
  */
 public final class HealthMonitors implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("dev.dormouse.health");
 
     private final Clock clock;
-    private final ScheduledThreadPoolExecutor scheduler;
+    private final Scheduler scheduler;
     private final Map<String, HealthMonitor> monitors = new LinkedHashMap<>();
-    private final Map<String, java.util.concurrent.ScheduledFuture<?>> schedules = new java.util.HashMap<>();
+    private final Map<String, Scheduler.Scheduled> schedules = new java.util.HashMap<>();
     private final List<Consumer<StatusChange>> listeners = new CopyOnWriteArrayList<>();
     private boolean started;
 
-    public HealthMonitors(Clock clock) {
-        this.clock = clock;
-        this.scheduler = new ScheduledThreadPoolExecutor(1, r -> {
-            Thread t = new Thread(r, "dormouse-health");
-            t.setDaemon(true);
-            return t;
-        });
-        scheduler.setRemoveOnCancelPolicy(true);
+    /**
+     * @param clock timestamps of status changes
+     * @param scheduler check intervals
+     */
+    public HealthMonitors(Clock clock, Scheduler scheduler) {
+        this.clock = java.util.Objects.requireNonNull(clock, "clock");
+        this.scheduler = java.util.Objects.requireNonNull(scheduler, "scheduler");
     }
 
     /**
@@ -57,29 +57,32 @@ public final class HealthMonitors implements AutoCloseable {
     public synchronized void remove(String route) {
         monitors.remove(route);
         crashedUnmonitored.remove(route);
-        java.util.concurrent.ScheduledFuture<?> f = schedules.remove(route);
-        if (f != null) f.cancel(false);
+        Scheduler.Scheduled s = schedules.remove(route);
+        if (s != null) s.cancel();
     }
 
     public synchronized void start() {
         started = true;
         monitors.values().forEach(this::schedule);
-        LOG.log(Level.INFO, "health: {0} monitors on one scheduler", monitors.size());
+        LOG.log(Level.INFO, "health: {0} monitors", monitors.size());
     }
 
     private void schedule(HealthMonitor m) {
-        long interval = Math.max(1, m.config().interval().toMillis());
-        long jitter = ThreadLocalRandom.current().nextLong(interval);
-        schedules.put(m.route(), scheduler.scheduleAtFixedRate(() -> {
-            if (!m.running.compareAndSet(false, true)) return;
-            Thread.ofVirtual().name("health-" + m.route()).start(() -> {
-                try {
-                    m.runCheck();
-                } finally {
-                    m.running.set(false);
-                }
-            });
-        }, jitter, interval, TimeUnit.MILLISECONDS));
+        Duration interval = m.config().interval().isPositive() ? m.config().interval() : Duration.ofMillis(1);
+        Duration jitter = Duration.ofNanos(ThreadLocalRandom.current().nextLong(interval.toNanos()));
+        schedules.put(m.route(), scheduler.repeat(() -> check(m), jitter, interval));
+    }
+
+    /** A check of {@code m} on a virtual thread, unless one is running. */
+    private static void check(HealthMonitor m) {
+        if (!m.running.compareAndSet(false, true)) return;
+        Thread.ofVirtual().name("health-" + m.route()).start(() -> {
+            try {
+                m.runCheck();
+            } finally {
+                m.running.set(false);
+            }
+        });
     }
 
     /** Routes without a monitor (health checks disabled) whose crash was published and whose recovery was not yet. */
@@ -107,15 +110,7 @@ public final class HealthMonitors implements AutoCloseable {
     public void recovered(String route) {
         Optional<HealthMonitor> m = get(route);
         if (m.isPresent()) {
-            HealthMonitor mon = m.get();
-            if (!mon.running.compareAndSet(false, true)) return;
-            Thread.ofVirtual().name("health-" + route).start(() -> {
-                try {
-                    mon.runCheck();
-                } finally {
-                    mon.running.set(false);
-                }
-            });
+            check(m.get());
         } else if (crashedUnmonitored.remove(route)) {
             publish(new StatusChange(route, HealthStatus.ERROR, HealthStatus.HEALTHY, "ready again", 0, clock.instant()));
         }
@@ -145,8 +140,11 @@ public final class HealthMonitors implements AutoCloseable {
         return new ArrayList<>(monitors.values());
     }
 
+    /** Cancels every monitor's turns; a check already running finishes on its own. */
     @Override
-    public void close() {
-        scheduler.shutdownNow();
+    public synchronized void close() {
+        schedules.values().forEach(Scheduler.Scheduled::cancel);
+        schedules.clear();
+        started = false;
     }
 }

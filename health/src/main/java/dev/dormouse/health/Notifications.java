@@ -3,6 +3,7 @@ package dev.dormouse.health;
 import dev.dormouse.core.DormouseException;
 import dev.dormouse.core.Json;
 import dev.dormouse.core.NotificationConfig;
+import dev.dormouse.core.Scheduler;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.net.URI;
@@ -80,12 +81,19 @@ public final class Notifications implements Consumer<StatusChange> {
     private final HttpClient http;
     private final int attempts;
     private final Duration backoff;
+    private final Scheduler scheduler;
     private final Map<String, Boolean> downSent = new ConcurrentHashMap<>();
 
-    /** @throws DormouseException naming the notifier and file when a token file cannot be read */
-    public Notifications(List<NotificationConfig> configs, int attempts, Duration backoff) {
+    /**
+     * @param attempts deliveries tried per notification
+     * @param backoff the pause after the first failed attempt, doubling (plus up to as much again at random) after each next one
+     * @param scheduler the pauses between attempts
+     * @throws DormouseException naming the notifier and file when a token file cannot be read
+     */
+    public Notifications(List<NotificationConfig> configs, int attempts, Duration backoff, Scheduler scheduler) {
         this.attempts = attempts;
         this.backoff = backoff;
+        this.scheduler = java.util.Objects.requireNonNull(scheduler, "scheduler");
         this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
         for (NotificationConfig c : configs) {
             Optional<String> token = Optional.empty();
@@ -101,8 +109,9 @@ public final class Notifications implements Consumer<StatusChange> {
         }
     }
 
-    public Notifications(List<NotificationConfig> configs) {
-        this(configs, 5, Duration.ofSeconds(1));
+    /** Five attempts, pausing from 1 s. */
+    public Notifications(List<NotificationConfig> configs, Scheduler scheduler) {
+        this(configs, 5, Duration.ofSeconds(1), scheduler);
     }
 
     @Override
@@ -155,7 +164,7 @@ public final class Notifications implements Consumer<StatusChange> {
             if (attempt < attempts) {
                 long base = backoff.toMillis() << (attempt - 1);
                 try {
-                    Thread.sleep(base + ThreadLocalRandom.current().nextLong(base + 1));
+                    scheduler.sleep(Duration.ofMillis(base + ThreadLocalRandom.current().nextLong(base + 1)));
                 } catch (InterruptedException e) {
                     return;
                 }

@@ -11,6 +11,7 @@ import com.sun.net.httpserver.HttpsServer;
 import dev.dormouse.core.HealthcheckConfig;
 import dev.dormouse.core.NotificationConfig;
 import dev.dormouse.core.StatusRange;
+import dev.dormouse.core.testkit.ManualScheduler;
 import java.io.FileInputStream;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -49,9 +50,27 @@ class HealthTest {
                 insecure, false, StatusRange.parse(expected), "", "");
     }
 
+    /** The monitors' check intervals and the notifications' pauses between attempts. */
+    private final ManualScheduler time = new ManualScheduler();
+
+    /**
+     * Moves time on in steps of {@code step} until {@code c} holds: each step lets the checks (and deliveries)
+     * it started finish before the next, with a deadline on real time for the whole.
+     */
+    private void advanceUntil(String what, Duration step, BooleanSupplier c) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        while (!c.getAsBoolean()) {
+            // Deadline of the whole on real time; the monitors' time is moved by advance().
+            if (System.nanoTime() > deadline) fail("timed out waiting for " + what);
+            time.advance(step);
+            LockSupport.parkNanos(1_000_000L);
+        }
+    }
+
     static void await(String what, BooleanSupplier c) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
         while (!c.getAsBoolean()) {
+            // Time of the test, not the code's: the deadline of a wait for a condition.
             if (System.nanoTime() > deadline) fail("timed out waiting for " + what);
             LockSupport.parkNanos(5_000_000L);
         }
@@ -89,7 +108,7 @@ class HealthTest {
     }
 
     private HealthMonitors monitors() {
-        HealthMonitors m = new HealthMonitors(Clock.systemUTC());
+        HealthMonitors m = new HealthMonitors(Clock.systemUTC(), time);
         closing.add(m);
         return m;
     }
@@ -102,22 +121,23 @@ class HealthTest {
         Path token = dir.resolve("token");
         java.nio.file.Files.writeString(token, "s3cret\n");
         Notifications n = new Notifications(List.of(new NotificationConfig("hook", "webhook", receiver(got, 1), Optional.of(token),
-                List.of(), Map.of("X-Env", "test"))), 4, Duration.ofMillis(20));
+                List.of(), Map.of("X-Env", "test"))), 4, Duration.ofMillis(20), time);
         HealthMonitors ms = monitors();
         ms.subscribe(n);
         URI uri = URI.create("http://127.0.0.1:" + t.getAddress().getPort());
         HealthcheckConfig cfg = hc(2, "50ms", "<500", false);
         HealthMonitor m = ms.add("web", cfg, Checks.forTarget(uri, cfg, cfg.expectedStatus()), () -> false);
         ms.start();
-        await("healthy", () -> m.status() == HealthStatus.HEALTHY);
+        Duration step = Duration.ofMillis(10);
+        advanceUntil("healthy", step, () -> m.status() == HealthStatus.HEALTHY);
         status.set(503);
-        await("unhealthy", () -> m.status() == HealthStatus.UNHEALTHY);
-        await("down delivered (after one failed attempt)", () -> got.size() == 1);
+        advanceUntil("unhealthy", step, () -> m.status() == HealthStatus.UNHEALTHY);
+        advanceUntil("down delivered (after one failed attempt)", step, () -> got.size() == 1);
         status.set(200);
-        await("healthy again", () -> m.status() == HealthStatus.HEALTHY);
-        await("up delivered", () -> got.size() == 2);
+        advanceUntil("healthy again", step, () -> m.status() == HealthStatus.HEALTHY);
+        advanceUntil("up delivered", step, () -> got.size() == 2);
         long checks = m.snapshot().checks();
-        await("a few more checks", () -> m.snapshot().checks() > checks + 5);
+        advanceUntil("a few more checks", step, () -> m.snapshot().checks() > checks + 5);
         assertEquals(2, got.size(), String.join("\n", got));
         assertTrue(got.get(0).startsWith("{\"route\":\"web\",\"event\":\"down\",\"status\":\"unhealthy\",\"detail\":\"HTTP 503\""), got.get(0));
         assertTrue(got.get(0).endsWith(" auth=Bearer s3cret x=test"), got.get(0));
@@ -145,7 +165,7 @@ class HealthTest {
         String base = "http://127.0.0.1:" + s.getAddress().getPort();
         Notifications n = new Notifications(List.of(
                 new NotificationConfig("n", "ntfy", base + "/alerts", Optional.of(token), List.of("down"), Map.of()),
-                new NotificationConfig("g", "gotify", base, Optional.of(token), List.of(), Map.of())), 1, Duration.ofMillis(10));
+                new NotificationConfig("g", "gotify", base, Optional.of(token), List.of(), Map.of())), 1, Duration.ofMillis(10), time);
         n.accept(new StatusChange("db", HealthStatus.HEALTHY, HealthStatus.ERROR, "connection refused", 3, java.time.Instant.now()));
         await("both delivered", () -> got.size() == 2);
         assertTrue(got.stream().anyMatch(g -> g.equals("/alerts title=dormouse: db down key=null auth=Bearer tok body=route db is error: connection refused")), got.toString());
@@ -159,7 +179,7 @@ class HealthTest {
     void aCrashIsDownAtOnceAsCrashedAndUpWhenACheckPassesAgain() throws Exception {
         List<String> got = new CopyOnWriteArrayList<>();
         Notifications n = new Notifications(List.of(new NotificationConfig("hook", "webhook", receiver(got, 0), Optional.empty(),
-                List.of(), Map.of())), 1, Duration.ofMillis(10));
+                List.of(), Map.of())), 1, Duration.ofMillis(10), time);
         HealthMonitors ms = monitors();
         ms.subscribe(n);
         java.util.concurrent.atomic.AtomicBoolean up = new java.util.concurrent.atomic.AtomicBoolean(true);
@@ -168,7 +188,8 @@ class HealthTest {
         HealthMonitor m = ms.add("web", cfg, timeout -> up.get() ? new CheckResult(true, false, Duration.ZERO, "HTTP 200")
                 : new CheckResult(false, false, Duration.ZERO, "container web is stopped"), notReady::get);
         ms.start();
-        await("healthy", () -> m.status() == HealthStatus.HEALTHY);
+        Duration step = Duration.ofMillis(10);
+        advanceUntil("healthy", step, () -> m.status() == HealthStatus.HEALTHY);
 
         up.set(false);
         notReady.set(true); // the watcher no longer calls the route ready: a monitor would see a nap
@@ -179,7 +200,7 @@ class HealthTest {
         assertTrue(got.get(0).startsWith("{\"route\":\"web\",\"event\":\"crashed\",\"status\":\"error\",\"detail\":\"exited with code 137\""),
                 got.get(0));
         long checks = m.snapshot().checks();
-        await("a few more checks", () -> m.snapshot().checks() > checks + 5);
+        advanceUntil("a few more checks", step, () -> m.snapshot().checks() > checks + 5);
         assertEquals(HealthStatus.ERROR, m.status(), "still down, never napping, while the container is stopped");
         assertEquals("exited with code 137 (container web is stopped)", m.snapshot().detail());
         ms.crashed("web", "exited with code 137");
@@ -188,7 +209,7 @@ class HealthTest {
         notReady.set(false);
         up.set(true); // woken by the next request
         ms.recovered("web");
-        await("healthy again", () -> m.status() == HealthStatus.HEALTHY);
+        await("healthy again, checked at once without waiting for a turn", () -> m.status() == HealthStatus.HEALTHY);
         await("up delivered", () -> got.size() == 2);
         assertTrue(got.get(1).contains("\"event\":\"up\",\"status\":\"healthy\""), got.get(1));
         assertFalse(m.downByCrash());
@@ -198,9 +219,11 @@ class HealthTest {
     void aRouteWithoutAMonitorStillReportsItsCrashAndItsRecovery() throws Exception {
         List<String> got = new CopyOnWriteArrayList<>();
         Notifications n = new Notifications(List.of(new NotificationConfig("hook", "webhook", receiver(got, 0), Optional.empty(),
-                List.of(), Map.of())), 1, Duration.ofMillis(10));
+                List.of(), Map.of())), 1, Duration.ofMillis(10), time);
         HealthMonitors ms = monitors();
         ms.subscribe(n);
+        List<StatusChange> changes = new CopyOnWriteArrayList<>();
+        ms.subscribe(changes::add);
         ms.crashed("unchecked", "OOM killed");
         ms.crashed("unchecked", "OOM killed");
         await("crashed delivered", () -> got.size() == 1);
@@ -210,7 +233,7 @@ class HealthTest {
         await("up delivered", () -> got.size() == 2);
         assertTrue(got.get(1).contains("\"event\":\"up\""), got.get(1));
         ms.recovered("unchecked");
-        Thread.sleep(100);
+        assertEquals(2, changes.size(), "a recovery without a crash before it is no change: " + changes);
         assertEquals(2, got.size(), String.join("\n", got));
     }
 
@@ -232,7 +255,7 @@ class HealthTest {
                 new NotificationConfig("n", "ntfy", base + "/alerts", Optional.empty(), List.of("down"), Map.of()),
                 new NotificationConfig("g", "gotify", base, Optional.empty(), List.of("wake_failed"), Map.of()),
                 new NotificationConfig("w", "webhook", base + "/hook", Optional.empty(), List.of("crashed", "wake_failed"), Map.of())),
-                1, Duration.ofMillis(10));
+                1, Duration.ofMillis(10), time);
         java.time.Instant t = java.time.Instant.parse("2026-11-23T10:00:00Z");
         n.accept(new StatusChange("db", HealthStatus.HEALTHY, HealthStatus.ERROR, "exited with code 137", 0, t, true));
         await("the crash to ntfy (it wants downs) and the webhook", () -> got.size() == 2);
@@ -265,14 +288,14 @@ class HealthTest {
         closing.add(() -> t.stop(0));
         List<String> got = new CopyOnWriteArrayList<>();
         Notifications n = new Notifications(List.of(new NotificationConfig("hook", "webhook", receiver(got, 0), Optional.empty(),
-                List.of(), Map.of())), 1, Duration.ofMillis(10));
+                List.of(), Map.of())), 1, Duration.ofMillis(10), time);
         HealthMonitors ms = monitors();
         ms.subscribe(n);
         HealthcheckConfig cfg = hc(3, "20ms", "<500", false);
         HealthMonitor m = ms.add("flap", cfg, Checks.forTarget(URI.create("http://127.0.0.1:" + t.getAddress().getPort()), cfg,
                 cfg.expectedStatus()), () -> false);
         ms.start();
-        await("40 checks", () -> m.snapshot().checks() >= 40);
+        advanceUntil("40 checks", Duration.ofMillis(20), () -> m.snapshot().checks() >= 40);
         assertEquals(0, got.size());
         assertFalse(m.status().isDown());
         assertTrue(status.get() == 200);
@@ -288,10 +311,10 @@ class HealthTest {
             return new CheckResult(true, false, Duration.ZERO, "ok");
         }, () -> true);
         ms.start();
-        long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(400);
-        await("20 intervals", () -> System.nanoTime() > until);
-        assertEquals(HealthStatus.NAPPING, m.status());
-        assertEquals(0, hits.get());
+        for (int i = 0; i < 20; i++) time.advance(Duration.ofMillis(20));
+        await("napping", () -> m.status() == HealthStatus.NAPPING);
+        assertEquals(0, hits.get(), "twenty intervals, no check");
+        assertEquals(0, m.snapshot().checks());
     }
 
     @Test
@@ -388,7 +411,7 @@ class HealthTest {
     }
 
     @Test
-    void aThousandMonitorsShareOneSchedulerThread() throws Exception {
+    void aThousandMonitorsAreAThousandPendingTasksSpreadOverOneInterval() throws Exception {
         ServerSocket listener = new ServerSocket(0, 4096);
         closing.add(listener);
         Thread.ofVirtual().start(() -> {
@@ -406,8 +429,16 @@ class HealthTest {
         List<HealthMonitor> all = new java.util.ArrayList<>();
         for (int i = 0; i < 1000; i++) all.add(ms.add("r" + i, cfg, Checks.forTarget(uri, cfg, cfg.expectedStatus()), () -> false));
         ms.start();
+        assertEquals(1000, time.pending(), "one pending task per monitor, no thread of its own");
+        int fired = 0;
+        for (int tenth = 0; tenth < 10; tenth++) {
+            int now = time.advance(Duration.ofMillis(100));
+            assertTrue(now < 300, "first checks spread over the interval, got " + now + " in one tenth of it");
+            fired += now;
+        }
+        assertEquals(1000, fired, "each monitor's first check within its first interval");
         await("every monitor checked", () -> all.stream().allMatch(m -> m.status() == HealthStatus.HEALTHY));
-        long schedulers = Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().equals("dormouse-health")).count();
-        assertEquals(1, schedulers);
+        ms.close();
+        assertEquals(0, time.pending(), "closing cancels every monitor's turns");
     }
 }

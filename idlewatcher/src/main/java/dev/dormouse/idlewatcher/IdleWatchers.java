@@ -1,6 +1,7 @@
 package dev.dormouse.idlewatcher;
 
 import dev.dormouse.core.RouteConfig;
+import dev.dormouse.core.Scheduler;
 import dev.dormouse.core.spi.ContainerEvent;
 import dev.dormouse.core.spi.Provider;
 import java.lang.System.Logger.Level;
@@ -12,13 +13,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
- * The idle watchers of all routes with a container, one shared timer thread for all of them, and the
+ * The idle watchers of all routes with a container, their timers on one scheduler, and the
  * provider event subscriptions that keep their states in step with what happens outside dormouse.
  */
 public final class IdleWatchers implements AutoCloseable {
@@ -29,52 +28,36 @@ public final class IdleWatchers implements AutoCloseable {
      * What the watchers need.
      *
      * @param routes every route; those with a container get a watcher
-     * @param providers started providers by {@code kind + ":" + name}, e.g. {@code docker:local}
+     * @param providers started providers by {@code kind + ":" + name}, e.g. {@code docker:local}; the watchers
+     *     inspect containers and follow their events, and leave every action to {@code lifecycle}
      * @param lifecycle performs the container actions
      * @param probe readiness probe of waking routes
-     * @param clock timestamps of wake events
-     * @param nanos monotonic time of idle timers and wake backoffs
+     * @param clock timestamps of wake events and incidents
+     * @param scheduler idle timers, wake deadlines, readiness back-off and wake backoffs
      */
     public record Deps(List<RouteConfig> routes, Map<String, Provider> providers, Lifecycle lifecycle,
-            ReadinessProbe probe, Clock clock, NanoClock nanos) {
+            ReadinessProbe probe, Clock clock, Scheduler scheduler) {
         public Deps {
             Objects.requireNonNull(routes, "routes");
             Objects.requireNonNull(providers, "providers");
             Objects.requireNonNull(lifecycle, "lifecycle");
             Objects.requireNonNull(probe, "probe");
             Objects.requireNonNull(clock, "clock");
-            Objects.requireNonNull(nanos, "nanos");
+            Objects.requireNonNull(scheduler, "scheduler");
             routes = List.copyOf(routes);
             providers = Map.copyOf(providers);
-        }
-
-        /** With {@link NanoClock#system()}. */
-        public Deps(List<RouteConfig> routes, Map<String, Provider> providers, Lifecycle lifecycle, ReadinessProbe probe, Clock clock) {
-            this(routes, providers, lifecycle, probe, clock, NanoClock.system());
         }
     }
 
     private final Deps deps;
-    private final ScheduledThreadPoolExecutor timers;
     /** Immutable, swapped as a whole by {@link #update}; readers never lock. */
     private volatile Map<String, RouteWatcher> byRoute = Map.of();
     private final List<AutoCloseable> subscriptions = new ArrayList<>();
     private final List<Consumer<RouteIncident>> incidentListeners = new CopyOnWriteArrayList<>();
     private boolean started;
 
-    /** Watchers that act on the providers directly and probe over sockets. */
-    public IdleWatchers(List<RouteConfig> routes, Map<String, Provider> providers) {
-        this(new Deps(routes, providers, Lifecycle.direct(), ReadinessProbe.sockets(), Clock.systemUTC()));
-    }
-
     public IdleWatchers(Deps deps) {
         this.deps = Objects.requireNonNull(deps, "deps");
-        this.timers = new ScheduledThreadPoolExecutor(1, r -> {
-            Thread t = new Thread(r, "dormouse-idle-timers");
-            t.setDaemon(true);
-            return t;
-        });
-        timers.setRemoveOnCancelPolicy(true);
         byRoute = build(deps.routes(), Map.of());
     }
 
@@ -91,8 +74,8 @@ public final class IdleWatchers implements AutoCloseable {
             String key = r.container().get().providerKey();
             Optional<Provider> p = Optional.ofNullable(deps.providers().get(key));
             String err = "provider '" + key + "' of route '" + r.name() + "' is not available";
-            next.put(r.name(), new RouteWatcher(r, p, err, deps.lifecycle(), deps.probe(), timers, deps.clock(),
-                    deps.nanos(), this::incident));
+            next.put(r.name(), new RouteWatcher(r, p, err, deps.lifecycle(), deps.probe(), deps.scheduler(), deps.clock(),
+                    this::incident));
         }
         Map<RouteWatcher, List<RouteWatcher>> dependents = new java.util.HashMap<>();
         for (RouteWatcher w : next.values()) {
@@ -222,11 +205,5 @@ public final class IdleWatchers implements AutoCloseable {
             }
         }
         byRoute.values().forEach(RouteWatcher::close);
-        timers.shutdownNow();
-        try {
-            timers.awaitTermination(1, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }

@@ -13,10 +13,10 @@ import dev.dormouse.core.DormouseConfig;
 import dev.dormouse.core.spi.ContainerEvent;
 import dev.dormouse.core.spi.ContainerStatus;
 import dev.dormouse.core.spi.OpSource;
+import dev.dormouse.core.testkit.ManualScheduler;
 import java.io.StringReader;
 import java.net.URI;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,7 +26,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -36,6 +35,8 @@ class IdleWatchersTest {
     /** Upstreams that answer the probe, by route target port. */
     private final Map<Integer, Boolean> answering = new ConcurrentHashMap<>();
     private final List<IdleWatchers> opened = new ArrayList<>();
+    /** When each readiness probe ran, in scheduler time. */
+    private final List<Long> probed = new CopyOnWriteArrayList<>();
 
     @AfterEach
     void close() {
@@ -43,34 +44,38 @@ class IdleWatchersTest {
     }
 
     /**
-     * Monotonic time the backoff tests move by hand; it starts a minute before {@code Long.MAX_VALUE}, so the
-     * readings wrap around as {@link System#nanoTime()} may, and only differences count.
+     * The watchers' time: idle timers, wake deadlines, readiness back-off and backoffs move only when a test
+     * advances it (its readings wrap around, as {@link System#nanoTime()} may).
      */
-    private final AtomicLong nanos = new AtomicLong(Long.MAX_VALUE - TimeUnit.MINUTES.toNanos(1));
+    private final ManualScheduler time = new ManualScheduler();
 
     private void advance(Duration d) {
-        nanos.addAndGet(d.toNanos());
+        time.advance(d);
     }
+
+    /** The runtime manager's part, done directly: every route's container is named as the route. */
+    private final Lifecycle lifecycle = (route, action, source) -> {
+        switch (action) {
+            case START -> docker.start(route);
+            case UNPAUSE -> docker.unpause(route);
+            case STOP -> docker.stop(route, "SIGTERM", Duration.ofSeconds(10));
+            case PAUSE -> docker.pause(route);
+            case KILL -> docker.kill(route, "SIGKILL");
+            default -> throw new IllegalArgumentException(action + " is no action of the idle watcher");
+        }
+    };
 
     private IdleWatchers watchers(String routesYaml) {
-        return watchers(routesYaml, NanoClock.system());
-    }
-
-    /** Watchers whose idle timers and backoffs read {@link #nanos}. */
-    private IdleWatchers pinned(String routesYaml) {
-        return watchers(routesYaml, nanos::get);
-    }
-
-    private IdleWatchers watchers(String routesYaml, NanoClock time) {
         String yaml = "providers:\n  docker: [{name: local}]\nroutes:\n" + routesYaml;
         DormouseConfig cfg = ConfigLoader.parse(new StringReader(yaml), "test.yml", Path.of("."), Path.of("test.yml"));
         ReadinessProbe probe = (target, hc, timeout) -> {
+            probed.add(time.nanoTime());
             // a container answers once it runs, unless the test says otherwise
             Boolean a = answering.get(target.getPort());
             return a != null ? a : true;
         };
-        IdleWatchers w = new IdleWatchers(new IdleWatchers.Deps(cfg.routes(), Map.of("docker:local", docker),
-                Lifecycle.direct(), probe, Clock.systemUTC(), time));
+        IdleWatchers w = new IdleWatchers(new IdleWatchers.Deps(cfg.routes(), Map.of("docker:local", docker), lifecycle, probe,
+                time.clock(), time));
         opened.add(w);
         w.start();
         return w;
@@ -84,6 +89,7 @@ class IdleWatchersTest {
     static void await(String what, BooleanSupplier cond) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (!cond.getAsBoolean()) {
+            // Time of the test, not the code's: the deadline of a wait for a condition.
             if (System.nanoTime() > deadline) fail("timed out waiting for " + what);
             Thread.onSpinWait();
             try {
@@ -128,8 +134,11 @@ class IdleWatchersTest {
         docker.add("app", ContainerStatus.STOPPED);
         IdleWatcher app = watchers(route("app", 1, "idle_timeout: 1h, wake_timeout: 300ms").replace("http://127.0.0.1:1", "http://:8080"))
                 .get("app").orElseThrow();
-        ExecutionException e = assertThrows(ExecutionException.class, () -> app.wake(OpSource.WAKE_REQUEST).get(5, TimeUnit.SECONDS));
-        assertTrue(e.getCause().getMessage().contains("container app has no address yet"), e.getCause().getMessage());
+        CompletableFuture<Void> wake = app.wake(OpSource.WAKE_REQUEST);
+        time.awaitPending(2); // the wake's deadline, and the pause after the first look for an address
+        advance(Duration.ofMillis(300));
+        ExecutionException e = assertThrows(ExecutionException.class, () -> wake.get(5, TimeUnit.SECONDS));
+        assertTrue(e.getCause().getMessage().contains("timed out after 300ms (container app has no address yet)"), e.getCause().getMessage());
     }
 
     private static List<dev.dormouse.core.RouteConfig> routes(String routesYaml) {
@@ -178,6 +187,9 @@ class IdleWatchersTest {
         docker.add("k", ContainerStatus.RUNNING);
         IdleWatchers w = watchers(route("p", 1, "idle_timeout: 200ms, stop_method: pause")
                 + route("k", 2, "idle_timeout: 200ms, stop_method: kill"));
+        advance(Duration.ofMillis(199));
+        assertEquals(2, time.pending(), "both timers still wait");
+        advance(Duration.ofMillis(1));
         await("pause", () -> docker.count("pause p") == 1 && docker.count("kill k") == 1);
         assertEquals(RouteState.NAPPING, w.get("p").orElseThrow().state());
         assertEquals(ContainerStatus.PAUSED, docker.status.get("p"));
@@ -198,11 +210,15 @@ class IdleWatchersTest {
         docker.add("ws", ContainerStatus.RUNNING);
         IdleWatcher ws = watchers(route("ws", 1, "idle_timeout: 300ms")).get("ws").orElseThrow();
         ws.requestStarted();
-        long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1200);
-        await("well past the idle timeout", () -> System.nanoTime() > until);
+        advance(Duration.ofMillis(1200));
         assertTrue(ws.isReady(), "an open connection keeps the route awake");
+        assertEquals(1, time.pending(), "one timer, re-armed each time it found the connection open");
         assertEquals(0, docker.count("stop ws"));
         ws.requestEnded();
+        advance(Duration.ofMillis(299));
+        assertEquals(0, docker.count("stop ws"));
+        assertEquals(1, time.pending(), "closing the connection was activity: the idle timeout starts over");
+        advance(Duration.ofMillis(1));
         await("sleep after the connection closed", () -> docker.count("stop ws") == 1);
     }
 
@@ -221,10 +237,11 @@ class IdleWatchersTest {
         assertEquals(List.of("start db", "start app"), docker.actions);
         assertEquals(List.of("starting", "waking_dependency", "dependency_ready", "container_started", "waiting_ready", "ready"), seen);
         w.get("app2").orElseThrow().wake(OpSource.WAKE_REQUEST).get(5, TimeUnit.SECONDS);
+        advance(Duration.ofMillis(300));
         await("app sleeps", () -> docker.count("stop app") == 1);
-        long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(600);
-        await("a while", () -> System.nanoTime() > until);
+        advance(Duration.ofMillis(600));
         assertEquals(0, docker.count("stop db"), "db must stay awake while app2 is awake");
+        assertEquals(RouteState.READY, w.get("db").orElseThrow().state());
         w.get("app2").orElseThrow().sleep(OpSource.ADMIN).get(5, TimeUnit.SECONDS);
         await("db sleeps after its last dependent", () -> docker.count("stop db") == 1);
     }
@@ -233,18 +250,21 @@ class IdleWatchersTest {
     void aContainerThatNeverAnswersFailsAtWakeTimeout() throws Exception {
         docker.add("slow", ContainerStatus.STOPPED);
         answering.put(9, false);
-        IdleWatcher slow = pinned(route("slow", 9, "idle_timeout: 1h, wake_timeout: 500ms")).get("slow").orElseThrow();
+        IdleWatcher slow = watchers(route("slow", 9, "idle_timeout: 1h, wake_timeout: 500ms")).get("slow").orElseThrow();
         List<WakeEvent> seen = new CopyOnWriteArrayList<>();
         slow.subscribe(seen::add);
-        long t0 = System.nanoTime();
+        CompletableFuture<Void> wake = slow.wake(OpSource.WAKE_REQUEST);
+        await("probing", () -> seen.stream().anyMatch(e -> e.type() == WakeEvent.Type.WAITING_READY));
+        advance(Duration.ofMillis(499));
+        assertFalse(wake.isDone(), "still probing before the wake timeout");
+        advance(Duration.ofMillis(1));
         try {
-            slow.wake(OpSource.WAKE_REQUEST).get(5, TimeUnit.SECONDS);
+            wake.get(5, TimeUnit.SECONDS);
             fail("wake should fail");
         } catch (ExecutionException e) {
             assertInstanceOf(WakeFailedException.class, e.getCause());
-            assertTrue(e.getCause().getMessage().contains("timed out after 500ms"), e.getCause().getMessage());
+            assertTrue(e.getCause().getMessage().contains("timed out after 500ms (container slow did not become ready)"), e.getCause().getMessage());
         }
-        assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(3));
         assertEquals(RouteState.ERROR, slow.state());
         WakeEvent last = seen.get(seen.size() - 1);
         assertEquals(WakeEvent.Type.ERROR, last.type());
@@ -255,6 +275,26 @@ class IdleWatchersTest {
         assertThrows(ExecutionException.class, () -> slow.wake(OpSource.WAKE_REQUEST).get(5, TimeUnit.SECONDS), "backing off");
         advance(Duration.ofSeconds(1));
         slow.wake(OpSource.WAKE_REQUEST).get(5, TimeUnit.SECONDS);
+        assertTrue(slow.isReady());
+    }
+
+    @Test
+    void readinessIsProbedAtOnceThenBacksOffFromTwoMillisecondsToFifty() throws Exception {
+        docker.add("slow", ContainerStatus.STOPPED);
+        answering.put(9, false);
+        IdleWatcher slow = watchers(route("slow", 9, "idle_timeout: 1h, wake_timeout: 10s")).get("slow").orElseThrow();
+        long t0 = time.nanoTime();
+        CompletableFuture<Void> wake = slow.wake(OpSource.WAKE_REQUEST);
+        for (int ms = 0; ms < 300 && !wake.isDone(); ms++) {
+            await("the pause before the next probe", () -> time.pending() >= 2 || wake.isDone()); // with the wake's deadline
+            if (probed.size() == 9) answering.put(9, true);
+            advance(Duration.ofMillis(1));
+        }
+        wake.get(5, TimeUnit.SECONDS);
+        List<Long> gaps = new ArrayList<>();
+        for (int i = 1; i < probed.size(); i++) gaps.add((probed.get(i) - probed.get(i - 1)) / 1_000_000);
+        assertEquals(0, (probed.get(0) - t0) / 1_000_000, "the first probe right after the start");
+        assertEquals(List.of(2L, 4L, 8L, 16L, 32L, 50L, 50L, 50L, 50L), gaps, "doubling from 2 ms, capped at 50 ms");
         assertTrue(slow.isReady());
     }
 
@@ -275,6 +315,7 @@ class IdleWatchersTest {
         IdleWatcher ext = watchers(route("ext", 1, "idle_timeout: 400ms")).get("ext").orElseThrow();
         docker.external("ext", ContainerStatus.RUNNING, ContainerEvent.Action.START);
         await("ready after an outside start", ext::isReady);
+        advance(Duration.ofMillis(400));
         await("put back to sleep after the idle timeout", () -> docker.count("stop ext") == 1);
         docker.status.put("ext", ContainerStatus.RUNNING);
         docker.external("ext", ContainerStatus.RUNNING, ContainerEvent.Action.START);
@@ -302,15 +343,21 @@ class IdleWatchersTest {
     }
 
     @Test
-    void idlenessIsMeasuredWithTheInjectedTime() {
+    void idlenessIsMeasuredWithTheInjectedTimeAndActivityIsLazy() {
         docker.add("app", ContainerStatus.RUNNING);
-        IdleWatcher app = pinned(route("app", 1, "idle_timeout: 100ms")).get("app").orElseThrow();
-        long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(500);
-        await("five idle timeouts of real time", () -> System.nanoTime() > until);
-        assertTrue(app.isReady(), "no injected time passed, so the route is not idle yet");
+        IdleWatcher app = watchers(route("app", 1, "idle_timeout: 100ms")).get("app").orElseThrow();
+        assertEquals(1, time.pending(), "a ready route has one pending timer");
+        for (int i = 0; i < 1_000; i++) {
+            advance(Duration.ofMillis(60));
+            app.touch();
+        }
+        assertEquals(1, time.pending(), "a thousand requests re-arm nothing: the one timer re-arms itself from the last activity");
+        assertTrue(app.isReady(), "never idle for a whole idle timeout");
+        advance(Duration.ofMillis(99));
         assertEquals(0, docker.count("stop app"));
-        advance(Duration.ofMillis(100));
+        advance(Duration.ofMillis(1));
         await("asleep once the injected time passed the idle timeout", () -> docker.count("stop app") == 1);
+        assertEquals(0, time.pending(), "a napping route has no timer");
     }
 
     // ---------------------------------------------------------------- backoff after failed wakes
@@ -342,7 +389,7 @@ class IdleWatchersTest {
     void failedWakesBackOffFromOneSecondDoublingToAMinute() throws Exception {
         docker.add("crash", ContainerStatus.STOPPED);
         docker.failStart = true;
-        IdleWatcher crash = pinned(route("crash", 1, "idle_timeout: 1h")).get("crash").orElseThrow();
+        IdleWatcher crash = watchers(route("crash", 1, "idle_timeout: 1h")).get("crash").orElseThrow();
         WakeFailedException first = failure(crash.wake(OpSource.WAKE_REQUEST));
         assertEquals(Duration.ofSeconds(1), first.retryAfter().orElseThrow(), "the failure itself says when to come back");
         assertEquals(1, docker.count("start crash"));
@@ -368,7 +415,7 @@ class IdleWatchersTest {
     void aSuccessfulWakeResetsTheBackoff() throws Exception {
         docker.add("flaky", ContainerStatus.STOPPED);
         docker.failStart = true;
-        IdleWatcher flaky = pinned(route("flaky", 1, "idle_timeout: 1h")).get("flaky").orElseThrow();
+        IdleWatcher flaky = watchers(route("flaky", 1, "idle_timeout: 1h")).get("flaky").orElseThrow();
         for (int i = 0; i < 3; i++) {
             if (i > 0) advance(Duration.ofMinutes(1));
             failure(flaky.wake(OpSource.WAKE_REQUEST));
@@ -390,7 +437,7 @@ class IdleWatchersTest {
     void anAdminWakeIgnoresTheBackoffAndStartsTheCountOver() throws Exception {
         docker.add("crash", ContainerStatus.STOPPED);
         docker.failStart = true;
-        IdleWatcher crash = pinned(route("crash", 1, "idle_timeout: 1h")).get("crash").orElseThrow();
+        IdleWatcher crash = watchers(route("crash", 1, "idle_timeout: 1h")).get("crash").orElseThrow();
         for (int i = 0; i < 4; i++) {
             if (i > 0) advance(Duration.ofMinutes(1));
             failure(crash.wake(OpSource.WAKE_REQUEST));
@@ -418,7 +465,7 @@ class IdleWatchersTest {
         docker.add("app", ContainerStatus.STOPPED);
         docker.add("web", ContainerStatus.STOPPED);
         docker.failStartOf.add("db");
-        IdleWatchers w = pinned(route("db", 1, "idle_timeout: 1h") + route("app", 2, "idle_timeout: 1h, depends_on: [db]")
+        IdleWatchers w = watchers(route("db", 1, "idle_timeout: 1h") + route("app", 2, "idle_timeout: 1h, depends_on: [db]")
                 + route("web", 3, "idle_timeout: 1h, depends_on: [app]"));
         IdleWatcher db = w.get("db").orElseThrow();
         IdleWatcher app = w.get("app").orElseThrow();
@@ -457,7 +504,7 @@ class IdleWatchersTest {
     void aRefusedWakeEmitsNothingAndTheErrorStaysForNewSubscribers() throws Exception {
         docker.add("crash", ContainerStatus.STOPPED);
         docker.failStart = true;
-        IdleWatcher crash = pinned(route("crash", 1, "idle_timeout: 1h")).get("crash").orElseThrow();
+        IdleWatcher crash = watchers(route("crash", 1, "idle_timeout: 1h")).get("crash").orElseThrow();
         List<WakeEvent> live = new CopyOnWriteArrayList<>();
         crash.subscribe(live::add);
         failure(crash.wake(OpSource.WAKE_REQUEST));
@@ -477,7 +524,7 @@ class IdleWatchersTest {
         docker.add("db", ContainerStatus.STOPPED);
         docker.add("app", ContainerStatus.STOPPED);
         docker.add("other", ContainerStatus.STOPPED);
-        IdleWatchers w = pinned(route("db", 1, "idle_timeout: 1h") + route("app", 2, "idle_timeout: 1h, depends_on: [db]")
+        IdleWatchers w = watchers(route("db", 1, "idle_timeout: 1h") + route("app", 2, "idle_timeout: 1h, depends_on: [db]")
                 + route("other", 3, "idle_timeout: 1h, depends_on: [db]"));
         IdleWatcher app = w.get("app").orElseThrow();
         app.wake(OpSource.WAKE_REQUEST).get(5, TimeUnit.SECONDS);
@@ -539,8 +586,9 @@ class IdleWatchersTest {
         long inspections = docker.inspections.stream().filter("never"::equals).count();
         docker.event("never", ContainerEvent.Action.STOP);
         docker.event("oom", ContainerEvent.Action.DIE);
-        await("the later events were read", () -> docker.inspections.stream().filter("never"::equals).count() > inspections);
-        Thread.sleep(50); // the state is set just after the inspection
+        // at start-up, after the die, after the stop
+        await("the later events were followed", () -> ((RouteWatcher) never).resyncs() == 3 && ((RouteWatcher) w.get("oom").orElseThrow()).resyncs() == 3);
+        assertTrue(docker.inspections.stream().filter("never"::equals).count() > inspections);
         assertEquals(RouteState.ERROR, never.state());
         assertEquals(3, incidents.size(), incidents().toString());
 
@@ -564,10 +612,9 @@ class IdleWatchersTest {
             docker.event(c, ContainerEvent.Action.DIE);
         };
         web.sleep(OpSource.ADMIN).get(5, TimeUnit.SECONDS);
-        long inspections = docker.inspections.size();
         docker.event("web", ContainerEvent.Action.STOP);
-        await("the events were read", () -> docker.inspections.size() > inspections);
-        Thread.sleep(50); // the state is set just after the inspection
+        // at start-up, after the die that came mid-stop, after the stop
+        await("the events were followed", () -> ((RouteWatcher) web).resyncs() == 3);
         assertEquals(RouteState.NAPPING, web.state());
         assertEquals(List.of(), incidents(), "no crash: dormouse asked");
     }
@@ -588,7 +635,7 @@ class IdleWatchersTest {
     void aFailedWakeIsReportedOncePerEpisode() throws Exception {
         docker.add("flaky", ContainerStatus.STOPPED);
         docker.failStart = true;
-        IdleWatcher flaky = following(pinned(route("flaky", 1, "idle_timeout: 1h"))).get("flaky").orElseThrow();
+        IdleWatcher flaky = following(watchers(route("flaky", 1, "idle_timeout: 1h"))).get("flaky").orElseThrow();
         failure(flaky.wake(OpSource.WAKE_REQUEST));
         refused(flaky, Duration.ofSeconds(1));
         advance(Duration.ofSeconds(1));

@@ -1,5 +1,7 @@
 package dev.dormouse.rtmanager;
 
+import dev.dormouse.core.Scheduler;
+import dev.dormouse.core.Ticker;
 import dev.dormouse.core.spi.OpSource;
 import java.lang.System.Logger.Level;
 import java.time.Clock;
@@ -10,8 +12,8 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * TTL removal of stopped containers that opted in with a {@code retention}, every
- * {@code runtime.cleanup_interval}. A record is due when its status is {@code stopped}, it has a
+ * TTL removal of stopped containers that opted in with a {@code retention}, when the worker starts and
+ * then every {@code runtime.cleanup_interval}. A record is due when its status is {@code stopped}, it has a
  * retention, and it has been idle ({@link RuntimeRecord#idleSince()}: the later of its last operation and
  * its stop) for longer than that retention, measured with the injected clock. Each due container is
  * removed through {@link LifecycleService} with {@code op_source} {@code auto_ttl}, which takes the lease,
@@ -25,13 +27,20 @@ public final class CleanupWorker implements AutoCloseable {
     /**
      * @param lifecycle removes the containers
      * @param clock "now" for the retention check
+     * @param scheduler when passes run
      * @param interval time between passes ({@code runtime.cleanup_interval})
      */
-    public record Deps(LifecycleService lifecycle, Clock clock, Duration interval) {
+    public record Deps(LifecycleService lifecycle, Clock clock, Scheduler scheduler, Duration interval) {
         public Deps {
             Objects.requireNonNull(lifecycle, "lifecycle");
             Objects.requireNonNull(clock, "clock");
+            Objects.requireNonNull(scheduler, "scheduler");
             if (interval == null || !interval.isPositive()) throw new IllegalArgumentException("interval must be > 0, got " + interval);
+        }
+
+        /** With {@link Scheduler#system()}. */
+        public Deps(LifecycleService lifecycle, Clock clock, Duration interval) {
+            this(lifecycle, clock, Scheduler.system(), interval);
         }
     }
 
@@ -40,10 +49,13 @@ public final class CleanupWorker implements AutoCloseable {
 
     public CleanupWorker(Deps deps) {
         this.deps = Objects.requireNonNull(deps, "deps");
-        this.ticker = new Ticker("rtmanager-cleanup", deps.interval(), this::tick, LOG);
+        this.ticker = new Ticker("rtmanager-cleanup", deps.scheduler(), deps.interval(), this::tick, LOG, true);
     }
 
-    /** Runs a pass every {@code interval} on the virtual thread {@code rtmanager-cleanup}. */
+    /**
+     * Runs a pass now and then every {@code interval}, on virtual threads named {@code rtmanager-cleanup}:
+     * what expired while dormouse was down goes at start, not an interval later.
+     */
     public CleanupWorker start() {
         ticker.start();
         return this;

@@ -1,5 +1,6 @@
 package dev.dormouse.rtmanager;
 
+import dev.dormouse.core.Ticker;
 import dev.dormouse.core.spi.ContainerEvent;
 import java.lang.System.Logger.Level;
 import java.util.EnumSet;

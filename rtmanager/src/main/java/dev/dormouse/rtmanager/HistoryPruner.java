@@ -1,5 +1,7 @@
 package dev.dormouse.rtmanager;
 
+import dev.dormouse.core.Scheduler;
+import dev.dormouse.core.Ticker;
 import dev.dormouse.core.Durations;
 import java.lang.System.Logger.Level;
 import java.time.Clock;
@@ -28,22 +30,29 @@ public final class HistoryPruner implements AutoCloseable {
     /**
      * @param store the database
      * @param clock "now" for the age of rows
+     * @param scheduler when passes run
      * @param retention rows older than this are deleted ({@code runtime.history_retention})
      * @param interval time between passes
      * @param batch rows deleted per statement and transaction
      */
-    public record Deps(RuntimeStore store, Clock clock, Duration retention, Duration interval, int batch) {
+    public record Deps(RuntimeStore store, Clock clock, Scheduler scheduler, Duration retention, Duration interval, int batch) {
         public Deps {
             Objects.requireNonNull(store, "store");
             Objects.requireNonNull(clock, "clock");
+            Objects.requireNonNull(scheduler, "scheduler");
             if (retention == null || !retention.isPositive()) throw new IllegalArgumentException("retention must be > 0, got " + retention);
             if (interval == null || !interval.isPositive()) throw new IllegalArgumentException("interval must be > 0, got " + interval);
             if (batch <= 0) throw new IllegalArgumentException("batch must be > 0, got " + batch);
         }
 
         /** A pass every {@code retention}, but at least every {@link #MAX_INTERVAL}; batches of {@link #BATCH}. */
+        public Deps(RuntimeStore store, Clock clock, Scheduler scheduler, Duration retention) {
+            this(store, clock, scheduler, retention, retention == null || retention.compareTo(MAX_INTERVAL) > 0 ? MAX_INTERVAL : retention, BATCH);
+        }
+
+        /** With {@link Scheduler#system()}. */
         public Deps(RuntimeStore store, Clock clock, Duration retention) {
-            this(store, clock, retention, retention == null || retention.compareTo(MAX_INTERVAL) > 0 ? MAX_INTERVAL : retention, BATCH);
+            this(store, clock, Scheduler.system(), retention);
         }
     }
 
@@ -61,10 +70,10 @@ public final class HistoryPruner implements AutoCloseable {
 
     public HistoryPruner(Deps deps) {
         this.deps = Objects.requireNonNull(deps, "deps");
-        this.ticker = new Ticker("rtmanager-prune", deps.interval(), this::tick, LOG, true);
+        this.ticker = new Ticker("rtmanager-prune", deps.scheduler(), deps.interval(), this::tick, LOG, true);
     }
 
-    /** Runs a pass now and then every {@code interval}, on the virtual thread {@code rtmanager-prune}. */
+    /** Runs a pass now and then every {@code interval}, on virtual threads named {@code rtmanager-prune}. */
     public HistoryPruner start() {
         ticker.start();
         return this;

@@ -1,5 +1,7 @@
 package dev.dormouse.rtmanager;
 
+import dev.dormouse.core.Scheduler;
+import dev.dormouse.core.Ticker;
 import dev.dormouse.core.spi.ContainerHealth;
 import dev.dormouse.core.spi.ContainerState;
 import dev.dormouse.core.spi.ContainerStatus;
@@ -18,7 +20,8 @@ import java.util.Optional;
 import java.util.stream.Collectors;
 
 /**
- * Periodic inspection of running containers ({@code runtime.inspect_interval}). Each pass lists the
+ * Periodic inspection of running containers, when the worker starts and then every
+ * {@code runtime.inspect_interval}. Each pass lists the
  * records with status {@code running}, drops the baselines of runtimes whose life ended (the record is
  * gone or removed, refers to another container, or dormouse acted on it since the baseline was taken), so
  * a stopped and started runtime never carries a stale baseline into its next life, then inspects each
@@ -42,13 +45,20 @@ public final class InspectWorker implements AutoCloseable {
     /**
      * @param lifecycle providers, the store and the event hub
      * @param clock event timestamps
+     * @param scheduler when passes run
      * @param interval time between passes ({@code runtime.inspect_interval})
      */
-    public record Deps(LifecycleService lifecycle, Clock clock, Duration interval) {
+    public record Deps(LifecycleService lifecycle, Clock clock, Scheduler scheduler, Duration interval) {
         public Deps {
             Objects.requireNonNull(lifecycle, "lifecycle");
             Objects.requireNonNull(clock, "clock");
+            Objects.requireNonNull(scheduler, "scheduler");
             if (interval == null || !interval.isPositive()) throw new IllegalArgumentException("interval must be > 0, got " + interval);
+        }
+
+        /** With {@link Scheduler#system()}. */
+        public Deps(LifecycleService lifecycle, Clock clock, Duration interval) {
+            this(lifecycle, clock, Scheduler.system(), interval);
         }
     }
 
@@ -62,10 +72,13 @@ public final class InspectWorker implements AutoCloseable {
 
     public InspectWorker(Deps deps) {
         this.deps = Objects.requireNonNull(deps, "deps");
-        this.ticker = new Ticker("rtmanager-inspect", deps.interval(), this::tick, LOG);
+        this.ticker = new Ticker("rtmanager-inspect", deps.scheduler(), deps.interval(), this::tick, LOG, true);
     }
 
-    /** Runs a pass every {@code interval} on the virtual thread {@code rtmanager-inspect}. */
+    /**
+     * Runs a pass now and then every {@code interval}, on virtual threads named {@code rtmanager-inspect}:
+     * the first pass takes the restart-count baselines and reports what is unhealthy already.
+     */
     public InspectWorker start() {
         ticker.start();
         return this;

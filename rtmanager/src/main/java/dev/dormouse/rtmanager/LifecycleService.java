@@ -1,5 +1,6 @@
 package dev.dormouse.rtmanager;
 
+import dev.dormouse.core.Scheduler;
 import dev.dormouse.core.spi.ContainerState;
 import dev.dormouse.core.spi.OpSource;
 import dev.dormouse.core.spi.Provider;
@@ -26,8 +27,10 @@ import java.util.function.Consumer;
  * <p>{@link #perform} takes the runtime's lease and, in the same transaction, writes the action's
  * operation-log row with outcome {@code pending}, so the action is on record before the provider is
  * called; then it calls the provider, completes that row in place, updates the record and releases the
- * lease (the last three in one transaction). The lease is a row in {@code leases} written in a
- * {@code BEGIN IMMEDIATE} transaction, so it excludes actions of other processes on the same database
+ * lease (the last three in one transaction). For a provider that sleeps by scaling (Swarm services), a
+ * start is logged and done as {@code scale_up} (back to the replica count the last {@code scale_down}
+ * found and the record keeps, else 1) and a stop or kill as {@code scale_down}. The lease is a row in
+ * {@code leases} written in a {@code BEGIN IMMEDIATE} transaction, so it excludes actions of other processes on the same database
  * (the CLI) as well as other threads of this one: each acquisition has its own holder id
  * ({@code pid-random-counter}), so two threads of one process also meet as two holders. No database
  * transaction stays open while the provider works.
@@ -53,17 +56,29 @@ public final class LifecycleService implements AutoCloseable {
     static final Duration LEASE_MARGIN = Duration.ofSeconds(30);
     private static final Duration UNREGISTERED_STOP_TIMEOUT = Duration.ofSeconds(10);
 
+    /** How long {@link #act} waits for another action on the same runtime (a reconcile, a cleanup) to finish. */
+    public static final Duration CONFLICT_PATIENCE = Duration.ofSeconds(3);
+    private static final Duration FIRST_CONFLICT_PAUSE = Duration.ofMillis(20);
+    private static final Duration CONFLICT_PAUSE_CAP = Duration.ofMillis(500);
+
     /**
      * @param store the database
      * @param providers started providers by key, {@code kind:name} (the {@link RuntimeSpec#provider()} values)
      * @param clock timestamps and lease expiry
+     * @param scheduler the pauses of {@link #act} between attempts
      */
-    public record Deps(RuntimeStore store, Map<String, Provider> providers, Clock clock) {
+    public record Deps(RuntimeStore store, Map<String, Provider> providers, Clock clock, Scheduler scheduler) {
         public Deps {
             Objects.requireNonNull(store, "store");
             Objects.requireNonNull(providers, "providers");
             Objects.requireNonNull(clock, "clock");
+            Objects.requireNonNull(scheduler, "scheduler");
             providers = Map.copyOf(providers);
+        }
+
+        /** With {@link Scheduler#system()}. */
+        public Deps(RuntimeStore store, Map<String, Provider> providers, Clock clock) {
+            this(store, providers, clock, Scheduler.system());
         }
     }
 
@@ -176,6 +191,38 @@ public final class LifecycleService implements AutoCloseable {
     }
 
     /**
+     * Performs a container action for a caller that must not fail because another actor holds the runtime's
+     * lease for a moment (a wake while the reconciler looks at the container): each attempt that meets the
+     * lease is logged as {@code conflict} and tried again after a pause growing from 20 ms to 500 ms, for up
+     * to {@link #CONFLICT_PATIENCE}; then the conflict is thrown. This is the idle watcher's
+     * {@code Lifecycle}: {@code START}, {@code UNPAUSE}, {@code STOP}, {@code PAUSE}, {@code KILL} (or
+     * {@code REMOVE}); {@code INSPECT} is no action.
+     *
+     * @throws RuntimeConflictException when the lease stayed held for the whole patience, or the thread was interrupted
+     * @see #perform
+     */
+    public Operation act(String runtimeId, Provider.Action action, OpSource source) {
+        OpKind kind = kind(action);
+        Scheduler time = deps.scheduler();
+        long deadline = time.nanoTime() + CONFLICT_PATIENCE.toNanos();
+        Duration pause = FIRST_CONFLICT_PAUSE;
+        while (true) {
+            try {
+                return perform(runtimeId, kind, source);
+            } catch (RuntimeConflictException e) {
+                if (deadline - time.nanoTime() < pause.toNanos()) throw e;
+                try {
+                    time.sleep(pause);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+                pause = pause.multipliedBy(2).compareTo(CONFLICT_PAUSE_CAP) > 0 ? CONFLICT_PAUSE_CAP : pause.multipliedBy(2);
+            }
+        }
+    }
+
+    /**
      * Like {@link #perform}, but a failure or conflict is returned as its logged row instead of thrown; for
      * callers that act on many runtimes and report each outcome (TTL cleanup).
      *
@@ -187,18 +234,39 @@ public final class LifecycleService implements AutoCloseable {
 
     private record Attempt(Operation operation, Optional<RuntimeException> error) {}
 
-    private Attempt run(String runtimeId, OpKind kind, OpSource source) {
-        Objects.requireNonNull(kind, "kind");
+    /**
+     * What {@code asked} is for the provider: for one that sleeps by scaling ({@link Provider#scales()}),
+     * a start is a {@code scale_up} and a stop or kill a {@code scale_down}; anything else as asked. The
+     * scale kinds are refused for a provider that does not scale.
+     */
+    static OpKind acted(OpKind asked, Provider p, String runtimeId) {
+        if (p.scales()) {
+            return switch (asked) {
+                case START -> OpKind.SCALE_UP;
+                case STOP, KILL -> OpKind.SCALE_DOWN;
+                default -> asked;
+            };
+        }
+        if (asked == OpKind.SCALE_UP || asked == OpKind.SCALE_DOWN) {
+            throw new RuntimeManagerException(asked.label() + " runtime '" + runtimeId + "': provider " + p.kind() + ":" + p.name()
+                    + " does not scale; its containers start and stop");
+        }
+        return asked;
+    }
+
+    private Attempt run(String runtimeId, OpKind asked, OpSource source) {
+        Objects.requireNonNull(asked, "kind");
         Objects.requireNonNull(source, "source");
-        if (kind == OpKind.RECONCILE_ADOPT || kind == OpKind.RECONCILE_DISPOSE) {
-            throw new IllegalArgumentException(kind.label() + " is the reconciler's, not a container action");
+        if (asked == OpKind.RECONCILE_ADOPT || asked == OpKind.RECONCILE_DISPOSE) {
+            throw new IllegalArgumentException(asked.label() + " is the reconciler's, not a container action");
         }
         RuntimeSpec spec = target(runtimeId);
         Provider p = provider(spec.provider()).orElseThrow(() -> new RuntimeManagerException(
-                kind.label() + " runtime '" + runtimeId + "': provider '" + spec.provider() + "' is not configured"));
+                asked.label() + " runtime '" + runtimeId + "': provider '" + spec.provider() + "' is not configured"));
+        OpKind kind = acted(asked, p, runtimeId);
         RuntimeStatus want = switch (kind) {
-            case START, UNPAUSE -> RuntimeStatus.RUNNING;
-            case STOP, KILL -> RuntimeStatus.STOPPED;
+            case START, UNPAUSE, SCALE_UP -> RuntimeStatus.RUNNING;
+            case STOP, KILL, SCALE_DOWN -> RuntimeStatus.STOPPED;
             case PAUSE -> RuntimeStatus.PAUSED;
             default -> RuntimeStatus.REMOVED;
         };
@@ -260,6 +328,11 @@ public final class LifecycleService implements AutoCloseable {
                     case KILL -> p.kill(spec.container(), spec.stopSignal());
                     case PAUSE -> p.pause(spec.container());
                     case REMOVE -> p.remove(spec.container());
+                    case SCALE_UP -> p.scale(spec.container(), rec.replicas() > 0 ? rec.replicas() : 1, spec.stopTimeout());
+                    case SCALE_DOWN -> {
+                        int before = p.scale(spec.container(), 0, asked == OpKind.KILL ? Duration.ZERO : spec.stopTimeout());
+                        if (before > 0) deps.store().rememberReplicas(runtimeId, before);
+                    }
                     default -> throw new IllegalStateException(kind.label());
                 }
             } catch (RuntimeException e) {
@@ -287,6 +360,18 @@ public final class LifecycleService implements AutoCloseable {
         return new Attempt(op, Optional.of(e));
     }
 
+    private static OpKind kind(Provider.Action action) {
+        return switch (action) {
+            case START -> OpKind.START;
+            case STOP -> OpKind.STOP;
+            case KILL -> OpKind.KILL;
+            case PAUSE -> OpKind.PAUSE;
+            case UNPAUSE -> OpKind.UNPAUSE;
+            case REMOVE -> OpKind.REMOVE;
+            case INSPECT -> throw new IllegalArgumentException("inspect is no container action");
+        };
+    }
+
     private static Provider.Action action(OpKind kind) {
         return switch (kind) {
             case START -> Provider.Action.START;
@@ -295,6 +380,8 @@ public final class LifecycleService implements AutoCloseable {
             case PAUSE -> Provider.Action.PAUSE;
             case UNPAUSE -> Provider.Action.UNPAUSE;
             case REMOVE -> Provider.Action.REMOVE;
+            case SCALE_UP -> Provider.Action.START;
+            case SCALE_DOWN -> Provider.Action.STOP;
             default -> throw new IllegalArgumentException(kind.label() + " is not a container action");
         };
     }

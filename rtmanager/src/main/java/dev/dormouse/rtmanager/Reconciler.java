@@ -1,5 +1,7 @@
 package dev.dormouse.rtmanager;
 
+import dev.dormouse.core.Scheduler;
+import dev.dormouse.core.Ticker;
 import dev.dormouse.core.spi.ContainerState;
 import dev.dormouse.core.spi.ContainerStatus;
 import dev.dormouse.core.spi.OpSource;
@@ -51,13 +53,20 @@ public final class Reconciler implements AutoCloseable {
     /**
      * @param lifecycle registered runtimes, providers, the store and the event hub
      * @param clock timestamps and lease expiry
+     * @param scheduler when passes run
      * @param interval time between passes ({@code runtime.reconcile_interval})
      */
-    public record Deps(LifecycleService lifecycle, Clock clock, Duration interval) {
+    public record Deps(LifecycleService lifecycle, Clock clock, Scheduler scheduler, Duration interval) {
         public Deps {
             Objects.requireNonNull(lifecycle, "lifecycle");
             Objects.requireNonNull(clock, "clock");
+            Objects.requireNonNull(scheduler, "scheduler");
             if (interval == null || !interval.isPositive()) throw new IllegalArgumentException("interval must be > 0, got " + interval);
+        }
+
+        /** With {@link Scheduler#system()}. */
+        public Deps(LifecycleService lifecycle, Clock clock, Duration interval) {
+            this(lifecycle, clock, Scheduler.system(), interval);
         }
     }
 
@@ -70,10 +79,14 @@ public final class Reconciler implements AutoCloseable {
 
     public Reconciler(Deps deps) {
         this.deps = Objects.requireNonNull(deps, "deps");
-        this.ticker = new Ticker("rtmanager-reconcile", deps.interval(), this::tick, LOG);
+        this.ticker = new Ticker("rtmanager-reconcile", deps.scheduler(), deps.interval(), this::tick, LOG, false);
     }
 
-    /** Runs a pass every {@code interval} on the virtual thread {@code rtmanager-reconcile}; the first one {@code interval} from now. */
+    /**
+     * Runs a pass every {@code interval} on virtual threads named {@code rtmanager-reconcile}; the first one
+     * {@code interval} from now, since the first pass runs before the daemon serves, on its own thread
+     * ({@link #tick()}), so that nothing acts on a record left stale by the process that ran before.
+     */
     public Reconciler start() {
         ticker.start();
         return this;

@@ -1,6 +1,9 @@
 package dev.dormouse.rtmanager;
 
+import dev.dormouse.core.RouteConfig;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -31,5 +34,19 @@ public record RuntimeSpec(String runtimeId, String provider, String container, S
         if (retention.isPresent() && !retention.get().isPositive()) {
             throw new IllegalArgumentException("runtime '" + runtimeId + "': retention must be > 0, got " + retention.get());
         }
+    }
+
+    /**
+     * The runtimes of {@code routes}: every route with a container is one, named as the route, with the
+     * container's provider and reference and the route's stop signal, stop timeout and retention. This is
+     * the one place that reads which container of which provider a route manages.
+     */
+    public static List<RuntimeSpec> of(List<RouteConfig> routes) {
+        List<RuntimeSpec> out = new ArrayList<>();
+        for (RouteConfig r : routes) {
+            r.container().ifPresent(c -> out.add(new RuntimeSpec(r.name(), c.providerKey(), c.id(), r.idle().stopSignal(), r.idle().stopTimeout(),
+                    r.retention())));
+        }
+        return List.copyOf(out);
     }
 }

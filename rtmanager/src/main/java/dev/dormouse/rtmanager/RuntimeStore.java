@@ -48,7 +48,7 @@ import org.jdbi.v3.core.statement.Update;
  * read; writes go through {@link LifecycleService} and the workers.
  */
 public final class RuntimeStore {
-    private static final List<String> MIGRATIONS = List.of("V1__init.sql", "V2__history_indexes.sql", "V3__intents.sql");
+    private static final List<String> MIGRATIONS = List.of("V1__init.sql", "V2__history_indexes.sql", "V3__intents.sql", "V4__scale.sql");
     /** The schema version this code reads and writes. */
     public static final int SCHEMA_VERSION = MIGRATIONS.size();
     private static final Duration BUSY_TIMEOUT = Duration.ofSeconds(10);
@@ -236,7 +236,22 @@ public final class RuntimeStore {
         return new RuntimeRecord(rs.getString("runtime_id"), rs.getString("provider"), rs.getString("container_ref"),
                 rs.getString("container_id"), rs.getString("image"), RuntimeStatus.parse(rs.getString("status")),
                 instant(rs, "started_at"), instant(rs, "stopped_at"), instant(rs, "removed_at"), instant(rs, "last_op_at"),
-                Instant.parse(rs.getString("created_at")), noRetention ? Optional.empty() : Optional.of(Duration.ofSeconds(retention)));
+                Instant.parse(rs.getString("created_at")), noRetention ? Optional.empty() : Optional.of(Duration.ofSeconds(retention)),
+                rs.getInt("replicas"));
+    }
+
+    /**
+     * Remembers the replica count a scale to 0 found ({@code replicas} &gt; 0), which the next wake scales
+     * back to; the rest of the record is left alone.
+     */
+    public void rememberReplicas(String runtimeId, int replicas) {
+        if (replicas <= 0) throw new IllegalArgumentException("replicas must be > 0, got " + replicas);
+        try {
+            jdbi.useHandle(h -> h.createUpdate("UPDATE runtime_records SET replicas = :n WHERE runtime_id = :id")
+                    .bind("n", replicas).bind("id", runtimeId).execute());
+        } catch (RuntimeException e) {
+            throw failure("remember replicas of runtime '" + runtimeId + "'", e);
+        }
     }
 
     /** The record of one runtime. */

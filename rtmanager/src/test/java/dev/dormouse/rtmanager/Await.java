@@ -13,6 +13,7 @@ final class Await {
     static void until(String what, Duration within, BooleanSupplier condition) {
         long deadline = System.nanoTime() + within.toNanos();
         while (!condition.getAsBoolean()) {
+            // Time of the test, not the code's: the deadline of a wait for a condition.
             if (System.nanoTime() > deadline) fail("timed out after " + within + " waiting for: " + what);
             LockSupport.parkNanos(Duration.ofMillis(5).toNanos());
         }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.dormouse.core.spi.ContainerStatus;
 import dev.dormouse.core.spi.OpSource;
 import dev.dormouse.core.spi.ProviderException;
+import dev.dormouse.core.testkit.ManualScheduler;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -98,13 +99,22 @@ class CleanupWorkerTest {
     }
 
     @Test
-    void aStartedWorkerRemovesOnItsOwnAndStopsWhenClosed() {
+    void aStartedWorkerRemovesWhatExpiredAtOnceThenEveryIntervalAndStopsWhenClosed() {
+        ManualScheduler time = new ManualScheduler();
         runtime("old", Optional.of(DAY), ContainerStatus.STOPPED, t0);
+        runtime("later", Optional.of(DAY), ContainerStatus.STOPPED, t0.plus(Duration.ofHours(25)));
         clock.set(t0.plus(Duration.ofDays(2)));
-        CleanupWorker looping = new CleanupWorker(new CleanupWorker.Deps(lifecycle, clock, Duration.ofMillis(20))).start();
-        Await.until("removed by a periodic pass", () -> store.record("old").orElseThrow().status() == RuntimeStatus.REMOVED);
+        CleanupWorker looping = new CleanupWorker(new CleanupWorker.Deps(lifecycle, clock, time, Duration.ofHours(1))).start();
+        Await.until("expired while dormouse was down: removed at start, not an hour later",
+                () -> store.record("old").orElseThrow().status() == RuntimeStatus.REMOVED);
+        assertEquals(RuntimeStatus.STOPPED, store.record("later").orElseThrow().status());
+        clock.advance(Duration.ofHours(2));
+        time.advance(Duration.ofHours(1));
+        Await.until("removed by the next pass", () -> store.record("later").orElseThrow().status() == RuntimeStatus.REMOVED);
         looping.close();
+        assertEquals(0, time.pending(), "no pass after close");
         assertEquals(1, docker.count("remove old"));
+        assertEquals(1, docker.count("remove later"));
     }
 
     @Test

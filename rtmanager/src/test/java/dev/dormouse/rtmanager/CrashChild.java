@@ -29,6 +29,7 @@ public final class CrashChild {
         FakeProvider docker = new FakeProvider();
         docker.stateFile = Optional.of(state);
         docker.with("app", ContainerStatus.STOPPED, "app-" + run).with("db", ContainerStatus.STOPPED, "db-" + run);
+        // The fake engine's own artificial operation latency, so the parent's kill lands mid-operation.
         docker.during = () -> LockSupport.parkNanos(Duration.ofMillis(2).toNanos());
         LifecycleService s = new LifecycleService(new LifecycleService.Deps(RuntimeStore.open(data), Map.of("docker:local", docker),
                 Clock.systemUTC()));

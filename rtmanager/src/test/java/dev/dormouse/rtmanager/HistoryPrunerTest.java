@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.dormouse.core.spi.OpSource;
+import dev.dormouse.core.Ticker;
+import dev.dormouse.core.testkit.ManualScheduler;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -44,7 +46,7 @@ class HistoryPrunerTest {
     }
 
     private HistoryPruner pruner(Duration retention, int batch) {
-        return new HistoryPruner(new HistoryPruner.Deps(store, clock, retention, Duration.ofHours(1), batch));
+        return new HistoryPruner(new HistoryPruner.Deps(store, clock, new ManualScheduler(), retention, Duration.ofHours(1), batch));
     }
 
     private void operation(Instant startedAt) {
@@ -193,7 +195,7 @@ class HistoryPrunerTest {
         operation(t0.minus(Duration.ofDays(31)));
         healthEvent(t0.minus(Duration.ofDays(31)));
         operation(t0.minus(Duration.ofDays(29)));
-        HistoryPruner looping = new HistoryPruner(new HistoryPruner.Deps(store, clock, Duration.ofDays(30))).start();
+        HistoryPruner looping = new HistoryPruner(new HistoryPruner.Deps(store, clock, new ManualScheduler(), Duration.ofDays(30))).start();
         started.add(looping);
         Await.until("the first pass, without waiting an interval (1 h)", () -> {
             try {
@@ -214,8 +216,8 @@ class HistoryPrunerTest {
         assertEquals(SECOND, new HistoryPruner.Deps(store, clock, SECOND).interval());
         assertEquals(HistoryPruner.BATCH, new HistoryPruner.Deps(store, clock, SECOND).batch());
         assertThrows(IllegalArgumentException.class, () -> new HistoryPruner.Deps(store, clock, Duration.ZERO));
-        assertThrows(IllegalArgumentException.class, () -> new HistoryPruner.Deps(store, clock, SECOND, SECOND, 0));
-        assertThrows(IllegalArgumentException.class, () -> new HistoryPruner.Deps(store, clock, SECOND, Duration.ofSeconds(-1), 10));
+        assertThrows(IllegalArgumentException.class, () -> new HistoryPruner.Deps(store, clock, new ManualScheduler(), SECOND, SECOND, 0));
+        assertThrows(IllegalArgumentException.class, () -> new HistoryPruner.Deps(store, clock, new ManualScheduler(), SECOND, Duration.ofSeconds(-1), 10));
         assertThrows(NullPointerException.class, () -> new HistoryPruner.Deps(null, clock, SECOND));
         assertThrows(NullPointerException.class, () -> new HistoryPruner.Deps(store, null, SECOND));
     }

@@ -7,6 +7,7 @@ import dev.dormouse.core.spi.ContainerHealth;
 import dev.dormouse.core.spi.ContainerStatus;
 import dev.dormouse.core.spi.OpSource;
 import dev.dormouse.core.spi.ProviderException;
+import dev.dormouse.core.testkit.ManualScheduler;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -65,6 +66,19 @@ class InspectWorkerTest {
         assertEquals("id-app", store.healthEvents(Optional.empty(), 1).get(0).containerId());
         worker.tick();
         assertEquals(1, events().size(), "no rise since the last pass");
+    }
+
+    @Test
+    void aStartedWorkerTakesItsBaselinesAtOnceThenInspectsEveryInterval() {
+        ManualScheduler time = new ManualScheduler();
+        docker.box("app").restartCount = 2;
+        try (InspectWorker started = new InspectWorker(new InspectWorker.Deps(lifecycle, clock, time, Duration.ofSeconds(30))).start()) {
+            Await.until("the baselines of the first pass, at start", () -> started.baselines().equals(Map.of("app", 2, "db", 0)));
+            docker.box("app").restartCount = 3;
+            time.advance(Duration.ofSeconds(30));
+            Await.until("the rise seen by the next pass", () -> events().size() == 1);
+            assertEquals(List.of("app inspect_unhealthy {\"restart_count\":3,\"state\":\"running\",\"health\":\"none\"}"), events());
+        }
     }
 
     @Test

@@ -36,6 +36,7 @@ public final class LeaseRacer {
         FakeProvider docker = new FakeProvider().with("app", ContainerStatus.STOPPED);
         docker.during = () -> {
             write(journal, "B " + pid);
+            // The fake engine's own artificial operation latency, so the racers overlap.
             LockSupport.parkNanos(Duration.ofMillis(2).toNanos());
             write(journal, "E " + pid);
         };
@@ -45,6 +46,7 @@ public final class LeaseRacer {
         Files.createFile(ready);
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (!Files.exists(go)) {
+            // Deadline of a wait for the parent's go file: the condition, not a timer of the code.
             if (System.nanoTime() > deadline) throw new IllegalStateException("no go file after 60 s");
             LockSupport.parkNanos(Duration.ofMillis(1).toNanos());
         }
@@ -60,6 +62,7 @@ public final class LeaseRacer {
                 conflict++;
             }
             // Without a pause the holder would take the lease again at once, every time, and one process would win every race.
+            // Random jitter between racing processes, the race's own, not a timer of the code.
             LockSupport.parkNanos(ThreadLocalRandom.current().nextLong(Duration.ofMillis(3).toNanos()));
         }
         System.out.println("result success=" + success + " replay=" + replay + " conflict=" + conflict);

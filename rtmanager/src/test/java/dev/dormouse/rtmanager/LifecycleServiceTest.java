@@ -10,6 +10,7 @@ import dev.dormouse.core.spi.ContainerStatus;
 import dev.dormouse.core.spi.OpSource;
 import dev.dormouse.core.spi.Provider;
 import dev.dormouse.core.spi.ProviderException;
+import dev.dormouse.core.testkit.ManualScheduler;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -206,6 +207,44 @@ class LifecycleServiceTest {
         assertEquals(Outcome.SUCCESS, service.perform("app", OpKind.START, OpSource.WAKE_REQUEST).outcome(), "an expired lease is taken over");
         assertEquals(1, docker.count("start app"));
         assertTrue(store.lease("app").isEmpty(), "and released");
+    }
+
+    @Test
+    void actWaitsOutAMomentsConflictAndGivesUpAfterThreeSeconds() throws Exception {
+        ManualScheduler time = new ManualScheduler();
+        LifecycleService patient = new LifecycleService(new LifecycleService.Deps(store, Map.of("docker:local", docker), clock, time));
+        patient.register(List.of(new RuntimeSpec("app", "docker:local", "app", "SIGTERM", Duration.ofSeconds(10), Optional.empty())));
+        docker.with("app", ContainerStatus.STOPPED);
+        Instant now = clock.instant();
+        try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+            assertTrue(store.acquire("app", "reconciler", now, now.plusSeconds(60)).isPresent());
+            Future<Operation> start = threads.submit(() -> patient.act("app", Provider.Action.START, OpSource.WAKE_REQUEST));
+            time.awaitPending(1);
+            time.advance(Duration.ofMillis(20));
+            time.awaitPending(1);
+            store.release("app", "reconciler");
+            time.advance(Duration.ofMillis(40));
+            assertEquals(Outcome.SUCCESS, start.get(5, TimeUnit.SECONDS).outcome(), "acted once the other action let go");
+            assertEquals(List.of("start/wake_request/conflict", "start/wake_request/conflict", "start/wake_request/success"),
+                    store.operations(Optional.of("app"), 10).reversed().stream().map(LifecycleServiceTest::row).toList());
+
+            assertTrue(store.acquire("app", "stuck", clock.instant(), clock.instant().plusSeconds(60)).isPresent());
+            long t0 = time.nanoTime();
+            Future<Operation> stop = threads.submit(() -> patient.act("app", Provider.Action.STOP, OpSource.IDLE_TIMEOUT));
+            for (long pause : new long[] {20, 40, 80, 160, 320, 500, 500, 500, 500}) {
+                time.awaitPending(1);
+                assertFalse(stop.isDone());
+                time.advance(Duration.ofMillis(pause));
+            }
+            java.util.concurrent.ExecutionException e = assertThrows(java.util.concurrent.ExecutionException.class, () -> stop.get(5, TimeUnit.SECONDS));
+            assertTrue(e.getCause() instanceof RuntimeConflictException, String.valueOf(e.getCause()));
+            assertEquals(2620, Duration.ofNanos(time.nanoTime() - t0).toMillis(), "the next pause would have gone past 3 s");
+            assertEquals(10, store.operations(Optional.of("app"), 100).stream().filter(o -> o.kind() == OpKind.STOP).count(),
+                    "ten attempts, each on record as a conflict");
+            assertEquals(0, docker.count("stop app"));
+        }
+        assertThrows(IllegalArgumentException.class, () -> patient.act("app", Provider.Action.INSPECT, OpSource.ADMIN));
+        patient.close();
     }
 
     @Test
@@ -436,5 +475,123 @@ class LifecycleServiceTest {
         service.unregister(List.of("app"));
         assertTrue(service.spec("app").isEmpty());
         assertTrue(store.record("app").isPresent(), "unregistering keeps the record");
+    }
+
+    /** A provider that sleeps by scaling, as Swarm services do: replicas per service. */
+    static final class FakeScaler implements Provider {
+        final Map<String, Integer> replicas = new java.util.concurrent.ConcurrentHashMap<>();
+        final List<String> calls = new CopyOnWriteArrayList<>();
+
+        @Override
+        public String name() {
+            return "local";
+        }
+
+        @Override
+        public String kind() {
+            return "swarm";
+        }
+
+        @Override
+        public dev.dormouse.core.spi.ContainerState inspect(String c) {
+            calls.add("inspect " + c);
+            Integer n = replicas.get(c);
+            if (n == null) return dev.dormouse.core.spi.ContainerState.missing(c);
+            return new dev.dormouse.core.spi.ContainerState("svc-" + c, c, n == 0 ? ContainerStatus.STOPPED : ContainerStatus.RUNNING,
+                    dev.dormouse.core.spi.ContainerHealth.NONE, "img", 0, 0, Optional.empty(), Optional.empty(), Map.of(), "");
+        }
+
+        @Override
+        public boolean scales() {
+            return true;
+        }
+
+        @Override
+        public int scale(String c, int n, Duration timeout) {
+            calls.add("scale " + c + " " + n + " " + timeout.toSeconds() + "s");
+            return replicas.put(c, n);
+        }
+
+        @Override
+        public void start(String c) {
+            throw new AssertionError("a scaling provider is scaled, not started");
+        }
+
+        @Override
+        public void stop(String c, String signal, Duration timeout) {
+            throw new AssertionError("a scaling provider is scaled, not stopped");
+        }
+
+        @Override
+        public void kill(String c, String signal) {
+            throw new AssertionError("a scaling provider is scaled, not killed");
+        }
+
+        @Override
+        public void pause(String c) {
+            throw new ProviderException(ProviderException.Reason.FAILED, "swarm local: pause service '" + c + "': a Swarm service cannot be paused");
+        }
+
+        @Override
+        public void unpause(String c) {}
+
+        @Override
+        public void remove(String c) {}
+
+        @Override
+        public AutoCloseable subscribe(java.util.function.Consumer<dev.dormouse.core.spi.ContainerEvent> l) {
+            return () -> { };
+        }
+
+        @Override
+        public void close() {}
+    }
+
+    @Test
+    void aServiceSleepsByScalingToZeroAndWakesToTheCountItHad() {
+        FakeScaler swarm = new FakeScaler();
+        swarm.replicas.put("web", 3);
+        LifecycleService s = new LifecycleService(new LifecycleService.Deps(store, Map.of("docker:local", docker, "swarm:local", swarm), clock));
+        s.register(List.of(new RuntimeSpec("web", "swarm:local", "web", "SIGTERM", Duration.ofSeconds(7), Optional.empty())));
+        assertEquals(0, store.record("web").orElseThrow().replicas());
+
+        Operation down = s.perform("web", OpKind.STOP, OpSource.IDLE_TIMEOUT);
+        assertEquals("scale_down/idle_timeout/success", row(down));
+        assertEquals(0, swarm.replicas.get("web"));
+        assertEquals(3, store.record("web").orElseThrow().replicas(), "the count it had is on the record");
+        assertEquals(RuntimeStatus.STOPPED, store.record("web").orElseThrow().status());
+
+        Operation up = s.perform("web", OpKind.START, OpSource.WAKE_REQUEST);
+        assertEquals("scale_up/wake_request/success", row(up));
+        assertEquals(3, swarm.replicas.get("web"), "woken to the count it had");
+        assertEquals(List.of("scale web 0 7s", "scale web 3 7s"), swarm.calls.stream().filter(c -> c.startsWith("scale")).toList());
+        assertEquals("scale_up/dependency/replay_no_op", row(s.perform("web", OpKind.START, OpSource.DEPENDENCY)), "already up: nothing done");
+
+        // Scaled to 0 by hand, then back to 2: a kill is a scale to 0 without the grace, and remembers 2.
+        swarm.replicas.put("web", 2);
+        assertEquals("scale_down/admin/success", row(s.perform("web", OpKind.KILL, OpSource.ADMIN)));
+        assertEquals("scale web 0 0s", swarm.calls.get(swarm.calls.size() - 1));
+        assertEquals(2, store.record("web").orElseThrow().replicas());
+        assertEquals(List.of("scale_down", "scale_up", "scale_up", "scale_down"),
+                store.operations(Optional.of("web"), 10).reversed().stream().map(o -> o.kind().label()).toList(), "the log in the database");
+
+        RuntimeManagerException e = assertThrows(RuntimeManagerException.class, () -> service.perform("app", OpKind.SCALE_UP, OpSource.ADMIN));
+        assertEquals("scale_up runtime 'app': provider docker:local does not scale; its containers start and stop", e.getMessage());
+        ProviderException pe = assertThrows(ProviderException.class, () -> s.perform("web", OpKind.PAUSE, OpSource.IDLE_TIMEOUT));
+        assertTrue(pe.getMessage().contains("cannot be paused"), pe.getMessage());
+        s.close();
+    }
+
+    @Test
+    void aServiceNeverScaledByDormouseWakesToOneReplica() {
+        FakeScaler swarm = new FakeScaler();
+        swarm.replicas.put("web", 0);
+        LifecycleService s = new LifecycleService(new LifecycleService.Deps(store, Map.of("swarm:local", swarm), clock));
+        s.register(List.of(new RuntimeSpec("web", "swarm:local", "web", "SIGTERM", Duration.ofSeconds(7), Optional.empty())));
+        store.observe("web", RecordUpdate.observed(RuntimeStatus.STOPPED, "svc-web"), clock.instant(), java.util.EnumSet.allOf(RuntimeStatus.class), "",
+                false, Optional.empty());
+        assertEquals("scale_up/wake_request/success", row(s.perform("web", OpKind.START, OpSource.WAKE_REQUEST)));
+        assertEquals(1, swarm.replicas.get("web"));
+        s.close();
     }
 }

@@ -50,7 +50,7 @@ class RuntimeStoreTest {
             assertEquals(List.of("health_events", "leases", "operation_log", "runtime_records"),
                     column(c, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"));
             assertEquals(List.of("runtime_id", "provider", "container_ref", "container_id", "image", "status", "started_at", "stopped_at",
-                    "removed_at", "last_op_at", "created_at", "retention"), column(c, "SELECT name FROM pragma_table_info('runtime_records')"));
+                    "removed_at", "last_op_at", "created_at", "retention", "replicas"), column(c, "SELECT name FROM pragma_table_info('runtime_records')"));
             assertEquals(List.of("id", "runtime_id", "op_kind", "op_source", "outcome", "error_code", "error_message", "started_at",
                     "finished_at", "container_id"), column(c, "SELECT name FROM pragma_table_info('operation_log')"));
             assertEquals(List.of("id", "runtime_id", "container_id", "event_type", "occurred_at", "details"),
@@ -77,7 +77,7 @@ class RuntimeStoreTest {
     /** A database as dormouse of schema {@code version} left it: its migrations run by hand, statement by statement. */
     private void oldDatabase(int version) throws Exception {
         Files.createDirectories(dir.resolve("data"));
-        List<String> scripts = List.of("V1__init.sql", "V2__history_indexes.sql");
+        List<String> scripts = List.of("V1__init.sql", "V2__history_indexes.sql", "V3__intents.sql");
         try (Connection c = raw(); Statement s = c.createStatement()) {
             for (String name : scripts.subList(0, version)) {
                 String sql;
@@ -110,7 +110,7 @@ class RuntimeStoreTest {
                     + " VALUES ('app', 'c1', 'container_started', '2026-01-01T00:00:01.000Z', '{}')");
         }
         RuntimeStore again = RuntimeStore.open(dir.resolve("data"));
-        assertEquals(3, again.schemaVersion());
+        assertEquals(RuntimeStore.SCHEMA_VERSION, again.schemaVersion());
         assertEquals("ok", again.integrityCheck());
         try (Connection c = raw()) {
             assertEquals(List.of("health_events_by_runtime", "health_events_by_time", "operation_log_by_runtime", "operation_log_by_time",
@@ -132,7 +132,7 @@ class RuntimeStoreTest {
     void aVersionTwoDatabaseGetsIntentRowsAndLeaseHolders() throws Exception {
         oldDatabase(2);
         RuntimeStore store = RuntimeStore.open(dir.resolve("data"));
-        assertEquals(3, store.schemaVersion());
+        assertEquals(RuntimeStore.SCHEMA_VERSION, store.schemaVersion());
         store.register(spec("app", "app", Optional.empty()), Instant.parse("2026-01-01T00:00:00Z"));
         try (Connection c = raw(); Statement s = c.createStatement()) {
             s.execute("INSERT INTO operation_log (runtime_id, op_kind, op_source, outcome, started_at, finished_at)"
@@ -151,6 +151,40 @@ class RuntimeStoreTest {
         assertEquals(Outcome.PENDING, pending.outcome());
         assertEquals(pending.startedAt(), pending.finishedAt(), "a pending row reads as finished when it started");
         assertEquals(Outcome.INTERRUPTED, store.operations(Optional.empty(), 1).get(0).outcome());
+    }
+
+    @Test
+    void aVersionThreeDatabaseLearnsTheScaleKindsAndKeepsItsRows() throws Exception {
+        oldDatabase(3);
+        try (Connection c = raw(); Statement s = c.createStatement()) {
+            s.execute("INSERT INTO runtime_records (runtime_id, provider, container_ref, status, created_at)"
+                    + " VALUES ('web', 'swarm:local', 'web', 'running', '2026-01-01T00:00:00.000Z')");
+            for (int i = 1; i <= 3; i++) {
+                s.execute("INSERT INTO operation_log (runtime_id, op_kind, op_source, outcome, started_at, finished_at)"
+                        + " VALUES ('web', 'start', 'admin', 'success', '2026-01-01T00:00:0" + i + ".000Z', '2026-01-01T00:00:0" + i + ".500Z')");
+            }
+            s.execute("DELETE FROM operation_log WHERE id = 3");
+            assertThrows(SQLException.class, () -> s.execute("INSERT INTO operation_log (runtime_id, op_kind, op_source, outcome, started_at,"
+                    + " finished_at) VALUES ('web', 'scale_up', 'admin', 'success', '2026-01-01T00:00:05.000Z', '2026-01-01T00:00:06.000Z')"),
+                    "version 3 does not know scale_up");
+        }
+        RuntimeStore store = RuntimeStore.open(dir.resolve("data"));
+        assertEquals(4, store.schemaVersion());
+        assertEquals("ok", store.integrityCheck());
+        assertEquals(0, store.record("web").orElseThrow().replicas(), "a record of before knows no count");
+        store.rememberReplicas("web", 3);
+        assertEquals(3, store.record("web").orElseThrow().replicas());
+        try (Connection c = raw(); Statement s = c.createStatement()) {
+            s.execute("INSERT INTO operation_log (runtime_id, op_kind, op_source, outcome, started_at, finished_at)"
+                    + " VALUES ('web', 'scale_down', 'idle_timeout', 'success', '2026-01-01T00:00:05.000Z', '2026-01-01T00:00:06.000Z')");
+            assertThrows(SQLException.class, () -> s.execute("UPDATE runtime_records SET replicas = -1"));
+            assertEquals(List.of("health_events_by_runtime", "health_events_by_time", "operation_log_by_runtime", "operation_log_by_time",
+                    "operation_log_pending"), column(c, "SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%' ORDER BY name"));
+            assertEquals(List.of(), column(c, "PRAGMA foreign_key_check"));
+        }
+        assertEquals(List.of(4L, 2L, 1L), store.operations(Optional.empty(), 10).stream().map(Operation::id).toList(),
+                "rows kept, and the sequence goes on past the pruned row 3");
+        assertEquals(OpKind.SCALE_DOWN, store.operations(Optional.empty(), 1).get(0).kind());
     }
 
     @Test

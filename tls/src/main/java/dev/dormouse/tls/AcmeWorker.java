@@ -1,5 +1,7 @@
 package dev.dormouse.tls;
 
+import dev.dormouse.core.Scheduler;
+import dev.dormouse.core.Ticker;
 import dev.dormouse.core.AcmeConfig;
 import dev.dormouse.tls.spi.AcmeIssuerFactory;
 import dev.dormouse.tls.spi.CertificateIssuer;
@@ -21,7 +23,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 
@@ -73,13 +74,15 @@ public final class AcmeWorker implements AutoCloseable {
      * @param challenges the table the HTTP listener (HTTP-01) and the key manager (TLS-ALPN-01) answer from
      * @param hosts every route host, as configured (the worker filters: wildcards, names files cover, non-DNS names)
      * @param clock decides renewals and retries
+     * @param scheduler when ticks run
      * @param interval time between ticks ({@link #DEFAULT_INTERVAL})
      * @param issuers the ACME client, asked for at the first order only: {@link AcmeModules#fromDirectory}
      *     in the distribution, {@link AcmeModules#visible()} in tests
      */
     public record Deps(AcmeConfig config, Path dataDir, CertificateStore store, AcmeChallenges challenges, Supplier<Set<String>> hosts,
-            Clock clock, Duration interval, Limits limits, Supplier<AcmeIssuerFactory> issuers) {
+            Clock clock, Scheduler scheduler, Duration interval, Limits limits, Supplier<AcmeIssuerFactory> issuers) {
         public Deps {
+            Objects.requireNonNull(scheduler, "scheduler");
             Objects.requireNonNull(config, "config");
             Objects.requireNonNull(dataDir, "dataDir");
             Objects.requireNonNull(store, "store");
@@ -102,11 +105,13 @@ public final class AcmeWorker implements AutoCloseable {
     private CertificateIssuer issuer;
     private int warnedAbove;
     private volatile boolean closed;
-    private Thread thread;
+    private final Ticker ticker;
+    private boolean started;
 
     public AcmeWorker(Deps deps) {
         this.deps = Objects.requireNonNull(deps, "deps");
         this.storage = new AcmeStorage(deps.dataDir(), deps.config().directory());
+        this.ticker = new Ticker("dormouse-acme", deps.scheduler(), deps.interval(), this::tick, LOG, true);
     }
 
     /** Puts the certificates stored for this CA into the store (no CA is contacted); returns how many. */
@@ -127,19 +132,11 @@ public final class AcmeWorker implements AutoCloseable {
         }
     }
 
-    /** Ticks every interval on a virtual thread named {@code dormouse-acme}. */
+    /** Ticks now (the hosts without a certificate are ordered at start) and then every interval, on virtual threads named {@code dormouse-acme}. */
     public synchronized void start() {
-        if (thread != null) throw new IllegalStateException("tls acme: already started");
-        thread = Thread.ofVirtual().name("dormouse-acme").start(() -> {
-            while (!closed) {
-                try {
-                    tick();
-                } catch (RuntimeException e) {
-                    LOG.log(Level.WARNING, "tls acme: tick failed; the worker goes on", e);
-                }
-                LockSupport.parkNanos(deps.interval().toNanos());
-            }
-        });
+        if (started) throw new IllegalStateException("tls acme: already started");
+        started = true;
+        ticker.start();
     }
 
     /**
@@ -247,22 +244,11 @@ public final class AcmeWorker implements AutoCloseable {
         deps.store().updateAcme(host, new AcmeHost(s.entry(), s.lastError(), Optional.of(s.nextAttempt())));
     }
 
-    /** Stops the worker (an order in progress is interrupted); returns within about five seconds. */
+    /** Stops the worker (an order in progress is interrupted); returns within about {@link Ticker#CLOSE_BOUND}. */
     @Override
     public void close() {
-        Thread t;
-        synchronized (this) {
-            closed = true;
-            t = thread;
-        }
-        if (t != null) {
-            t.interrupt();
-            try {
-                t.join(TimeUnit.SECONDS.toMillis(5));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        closed = true;
+        ticker.close();
         try {
             if (!busy.tryLock(1, TimeUnit.SECONDS)) return;
         } catch (InterruptedException e) {

@@ -1,13 +1,12 @@
 package dev.dormouse.tls;
 
-import java.lang.System.Logger.Level;
+import dev.dormouse.core.Scheduler;
+import dev.dormouse.core.Ticker;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * Polls the {@code tls.certificates} files and reloads changed ones into the store
@@ -23,39 +22,36 @@ public final class CertificateReloader implements AutoCloseable {
     /**
      * @param store the store whose files are polled
      * @param clock when a poll ran ({@link #lastPoll()})
+     * @param scheduler when polls run
      * @param interval time between polls; {@link #DEFAULT_INTERVAL} is a good default
      */
-    public record Deps(CertificateStore store, Clock clock, Duration interval) {
+    public record Deps(CertificateStore store, Clock clock, Scheduler scheduler, Duration interval) {
         public Deps {
             Objects.requireNonNull(store, "store");
             Objects.requireNonNull(clock, "clock");
+            Objects.requireNonNull(scheduler, "scheduler");
             if (interval == null || !interval.isPositive()) throw new IllegalArgumentException("interval must be > 0, got " + interval);
         }
     }
 
     private final Deps deps;
     private volatile Instant lastPoll;
-    private volatile boolean closed;
-    private Thread thread;
+    private final Ticker ticker;
+    private boolean started;
 
     public CertificateReloader(Deps deps) {
         this.deps = Objects.requireNonNull(deps, "deps");
+        this.ticker = new Ticker("dormouse-tls-reload", deps.scheduler(), deps.interval(), this::tick, LOG, false);
     }
 
-    /** Polls on a virtual thread named {@code dormouse-tls-reload} until {@link #close()}. */
+    /**
+     * Polls every interval, on virtual threads named {@code dormouse-tls-reload}, until {@link #close()}; the
+     * first poll an interval from now, since the store was just read from the same files.
+     */
     public synchronized void start() {
-        if (thread != null) throw new IllegalStateException("tls reload: already started");
-        thread = Thread.ofVirtual().name("dormouse-tls-reload").start(() -> {
-            while (!closed) {
-                LockSupport.parkNanos(deps.interval().toNanos());
-                if (closed) break;
-                try {
-                    tick();
-                } catch (RuntimeException e) {
-                    LOG.log(Level.WARNING, "tls: poll certificate files failed; polling goes on", e);
-                }
-            }
-        });
+        if (started) throw new IllegalStateException("tls reload: already started");
+        started = true;
+        ticker.start();
     }
 
     /** One poll: re-reads changed files. Returns whether anything changed. */
@@ -70,20 +66,9 @@ public final class CertificateReloader implements AutoCloseable {
         return Optional.ofNullable(lastPoll);
     }
 
-    /** Stops polling; returns within about a second. */
+    /** Stops polling; a poll under way is interrupted (it reads files only). */
     @Override
     public void close() {
-        Thread t;
-        synchronized (this) {
-            closed = true;
-            t = thread;
-        }
-        if (t == null) return;
-        LockSupport.unpark(t);
-        try {
-            t.join(TimeUnit.SECONDS.toMillis(1));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        ticker.close();
     }
 }

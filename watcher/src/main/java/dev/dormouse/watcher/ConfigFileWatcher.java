@@ -1,5 +1,6 @@
 package dev.dormouse.watcher;
 
+import dev.dormouse.core.Scheduler;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.file.ClosedWatchServiceException;
@@ -15,11 +16,11 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Objects;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Watches the config file and calls back once its content has changed and then stayed unchanged for a
- * short quiet period (editors write in several steps, or replace the file by renaming a new one over it).
+ * short quiet period on the injected scheduler (editors write in several steps, or replace the file by
+ * renaming a new one over it).
  * The directory is watched rather than the file, so a replaced file is still seen; a write that leaves
  * the content as it was causes no callback.
  */
@@ -29,11 +30,13 @@ public final class ConfigFileWatcher implements AutoCloseable {
     /**
      * @param file the config file
      * @param quiet how long the file must stay unchanged before {@code changed} runs
-     * @param changed called on the watcher's virtual thread; may block
+     * @param scheduler the quiet period
+     * @param changed called on a virtual thread, one call at a time; may block
      */
-    public record Deps(Path file, Duration quiet, Runnable changed) {
+    public record Deps(Path file, Duration quiet, Scheduler scheduler, Runnable changed) {
         public Deps {
             Objects.requireNonNull(file, "file");
+            Objects.requireNonNull(scheduler, "scheduler");
             Objects.requireNonNull(changed, "changed");
             if (quiet == null || quiet.isNegative()) throw new IllegalArgumentException("quiet must be >= 0, got " + quiet);
             file = file.toAbsolutePath().normalize();
@@ -45,6 +48,9 @@ public final class ConfigFileWatcher implements AutoCloseable {
     private volatile boolean closed;
     private volatile byte[] digest;
     private Thread thread;
+    /** The quiet period under way, re-armed by every touch of the file; guarded by this object's lock. */
+    private Scheduler.Scheduled quiet;
+    private final java.util.concurrent.locks.ReentrantLock checking = new java.util.concurrent.locks.ReentrantLock();
 
     public ConfigFileWatcher(Deps deps) throws IOException {
         this.deps = Objects.requireNonNull(deps, "deps");
@@ -70,25 +76,36 @@ public final class ConfigFileWatcher implements AutoCloseable {
                 WatchKey key = service.take();
                 boolean ours = touchesFile(key);
                 key.reset();
-                if (!ours) continue;
-                // Debounce: wait until nothing touches the file for the quiet period.
-                while (true) {
-                    WatchKey more = service.poll(deps.quiet().toMillis(), TimeUnit.MILLISECONDS);
-                    if (more == null) break;
-                    touchesFile(more);
-                    more.reset();
-                }
-                byte[] now = digest();
-                if (now == null || Arrays.equals(now, digest)) continue;
-                digest = now;
-                try {
-                    deps.changed().run();
-                } catch (RuntimeException e) {
-                    LOG.log(Level.WARNING, "config " + deps.file() + ": reload failed", e);
-                }
+                if (ours) touched();
             }
         } catch (InterruptedException | ClosedWatchServiceException e) {
             // closing
+        }
+    }
+
+    /** Debounce: every touch starts the quiet period over; only its end looks at the content. */
+    private synchronized void touched() {
+        if (closed) return;
+        if (quiet != null) quiet.cancel();
+        quiet = deps.scheduler().schedule(() -> Thread.ofVirtual().name("config-watch-check").start(this::check), deps.quiet());
+    }
+
+    /**
+     * The file stayed untouched for the quiet period: calls back when its content changed. One check at a
+     * time, under its own lock, never this object's: the callback may call {@link #loaded()}.
+     */
+    private void check() {
+        checking.lock();
+        try {
+            if (closed) return;
+            byte[] now = digest();
+            if (now == null || Arrays.equals(now, digest)) return;
+            digest = now;
+            deps.changed().run();
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "config " + deps.file() + ": reload failed", e);
+        } finally {
+            checking.unlock();
         }
     }
 
@@ -121,6 +138,9 @@ public final class ConfigFileWatcher implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        synchronized (this) {
+            if (quiet != null) quiet.cancel();
+        }
         try {
             service.close();
         } catch (IOException e) {

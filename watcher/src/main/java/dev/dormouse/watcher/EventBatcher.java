@@ -1,5 +1,6 @@
 package dev.dormouse.watcher;
 
+import dev.dormouse.core.Scheduler;
 import dev.dormouse.core.spi.ContainerEvent;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
@@ -13,9 +14,9 @@ import java.util.function.Consumer;
 
 /**
  * Collects container events and hands them on in batches: the first event of a batch starts a window
- * (300 ms by default); events that arrive meanwhile join it, coalesced to the last one per container.
- * Batches are delivered one at a time on a virtual thread, so a storm of N events over T causes at most
- * about T / window + 1 deliveries, however large N is. {@link #accept} never blocks.
+ * (300 ms by default, on the injected scheduler); events that arrive meanwhile join it, coalesced to the
+ * last one per container. Batches are delivered one at a time on a virtual thread, so a storm of N events
+ * over T causes at most about T / window + 1 deliveries, however large N is. {@link #accept} never blocks.
  */
 public final class EventBatcher implements Consumer<ContainerEvent>, AutoCloseable {
     private static final System.Logger LOG = System.getLogger("dev.dormouse.watcher.events");
@@ -23,11 +24,13 @@ public final class EventBatcher implements Consumer<ContainerEvent>, AutoCloseab
     /**
      * @param name what the batches are for, in log lines
      * @param window how long a batch collects events
+     * @param scheduler the windows
      * @param flush receives each batch (never empty); may block, runs on the batcher's own thread
      */
-    public record Deps(String name, Duration window, Consumer<List<ContainerEvent>> flush) {
+    public record Deps(String name, Duration window, Scheduler scheduler, Consumer<List<ContainerEvent>> flush) {
         public Deps {
             Objects.requireNonNull(name, "name");
+            Objects.requireNonNull(scheduler, "scheduler");
             Objects.requireNonNull(flush, "flush");
             if (window == null || !window.isPositive()) throw new IllegalArgumentException("window must be > 0, got " + window);
         }
@@ -35,8 +38,13 @@ public final class EventBatcher implements Consumer<ContainerEvent>, AutoCloseab
 
     private final Deps deps;
     private final Object lock = new Object();
-    /** The open batch, keyed by provider and container. */
+    /** The open batch, keyed by provider and container; guarded by {@link #lock}, like the two flags. */
     private Map<String, ContainerEvent> pending = new LinkedHashMap<>();
+    /** The open batch's window is scheduled; it is over. */
+    private boolean windowOpen;
+    private boolean windowOver;
+    /** A batch is being handed on. */
+    private boolean delivering;
     private boolean closed;
     private final AtomicLong events = new AtomicLong();
     private final AtomicLong batches = new AtomicLong();
@@ -61,6 +69,17 @@ public final class EventBatcher implements Consumer<ContainerEvent>, AutoCloseab
             if (closed) return;
             pending.remove(key); // keep arrival order of the last event per container
             pending.put(key, e);
+            if (!windowOpen) {
+                windowOpen = true;
+                deps.scheduler().schedule(this::windowOver, deps.window());
+            }
+        }
+    }
+
+    /** On the scheduler's thread: the batch is complete. */
+    private void windowOver() {
+        synchronized (lock) {
+            windowOver = true;
             lock.notifyAll();
         }
     }
@@ -70,14 +89,13 @@ public final class EventBatcher implements Consumer<ContainerEvent>, AutoCloseab
             List<ContainerEvent> batch;
             try {
                 synchronized (lock) {
-                    while (pending.isEmpty() && !closed) lock.wait();
-                    if (closed) return;
-                }
-                Thread.sleep(deps.window());
-                synchronized (lock) {
+                    while (!windowOver && !closed) lock.wait();
                     if (closed) return;
                     batch = new ArrayList<>(pending.values());
                     pending = new LinkedHashMap<>();
+                    windowOpen = false;
+                    windowOver = false;
+                    delivering = true;
                 }
             } catch (InterruptedException e) {
                 return;
@@ -87,7 +105,18 @@ public final class EventBatcher implements Consumer<ContainerEvent>, AutoCloseab
                 deps.flush().accept(List.copyOf(batch));
             } catch (RuntimeException e) {
                 LOG.log(Level.WARNING, deps.name() + ": handling " + batch.size() + " events failed; going on", e);
+            } finally {
+                synchronized (lock) {
+                    delivering = false;
+                }
             }
+        }
+    }
+
+    /** Whether nothing waits: no batch collecting events, none being handed on. */
+    public boolean idle() {
+        synchronized (lock) {
+            return pending.isEmpty() && !windowOpen && !delivering;
         }
     }
 

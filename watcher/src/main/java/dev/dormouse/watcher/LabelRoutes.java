@@ -35,7 +35,7 @@ import java.util.TreeMap;
  */
 public final class LabelRoutes {
     static final String PREFIX = "dormouse.";
-    private static final Set<String> KNOWN = Set.of("enable", "hosts", "port", "scheme", "listen", "idle_timeout", "stop_method",
+    private static final Set<String> KNOWN = Set.of("enable", "name", "hosts", "port", "scheme", "listen", "idle_timeout", "stop_method",
             "stop_signal", "stop_timeout", "wake_timeout", "depends_on", "start_endpoint", "no_loading_page", "healthcheck.path", "retention");
 
     /** What a build produced: routes by container, with their provenance, and one problem per skipped container. */
@@ -57,12 +57,24 @@ public final class LabelRoutes {
      */
     public static Result build(List<ContainerState> containers, ProviderConfig provider, IdleConfig idleDefaults,
             HealthcheckConfig healthDefaults) {
+        return build(containers, provider, true, idleDefaults, healthDefaults);
+    }
+
+    /**
+     * Like {@link #build(List, ProviderConfig, IdleConfig, HealthcheckConfig)}, naming the routes for one of
+     * several providers with labels: a route is named by its container's {@code dormouse.name} label, else
+     * after the container, and, when {@code primary} is false, with {@code -<provider>} after that
+     * ({@code web-far}), so the same container name on two engines gives two routes. The composition root
+     * makes the first provider with labels the primary one.
+     */
+    public static Result build(List<ContainerState> containers, ProviderConfig provider, boolean primary, IdleConfig idleDefaults,
+            HealthcheckConfig healthDefaults) {
         List<RouteSet.Label> routes = new ArrayList<>();
         List<String> problems = new ArrayList<>();
         for (ContainerState c : containers) {
             if (c.status() == ContainerStatus.MISSING || !"true".equalsIgnoreCase(c.labels().getOrDefault(PREFIX + "enable", ""))) continue;
             try {
-                routes.add(new RouteSet.Label(route(c, provider, idleDefaults, healthDefaults), provider.key(), c.name(), c.createdAt()));
+                routes.add(new RouteSet.Label(route(c, provider, primary, idleDefaults, healthDefaults), provider.key(), c.name(), c.createdAt()));
             } catch (IllegalArgumentException e) {
                 problems.add(provider.kind() + " " + provider.name() + ": container '" + LogText.escape(c.name()) + "' skipped: " + e.getMessage());
             }
@@ -71,6 +83,10 @@ public final class LabelRoutes {
     }
 
     static RouteConfig route(ContainerState c, ProviderConfig provider, IdleConfig d, HealthcheckConfig hd) {
+        return route(c, provider, true, d, hd);
+    }
+
+    static RouteConfig route(ContainerState c, ProviderConfig provider, boolean primary, IdleConfig d, HealthcheckConfig hd) {
         Map<String, String> l = new TreeMap<>();
         c.labels().forEach((k, v) -> {
             if (k.startsWith(PREFIX)) l.put(k.substring(PREFIX.length()), v.strip());
@@ -78,7 +94,15 @@ public final class LabelRoutes {
         for (String k : l.keySet()) {
             if (!KNOWN.contains(k)) throw new IllegalArgumentException("unknown label " + LogText.escape(PREFIX + k));
         }
-        String name = routeName(c.name());
+        String name;
+        if (l.containsKey("name")) {
+            name = l.get("name");
+            if (!name.matches("[a-z0-9]([a-z0-9-]*[a-z0-9])?")) {
+                throw new IllegalArgumentException("label " + PREFIX + "name: must be [a-z0-9-], got '" + LogText.escape(name) + "'");
+            }
+        } else {
+            name = primary ? routeName(c.name()) : routeName(c.name()) + "-" + routeName(provider.name());
+        }
         Optional<ListenAddress> listen = Optional.empty();
         if (l.containsKey("listen")) listen = Optional.of(value(l, "listen", ListenAddress::parseStream));
         String scheme = l.getOrDefault("scheme", listen.map(ListenAddress::transport).orElse("http")).toLowerCase(Locale.ROOT);

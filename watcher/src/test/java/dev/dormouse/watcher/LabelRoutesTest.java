@@ -125,6 +125,30 @@ class LabelRoutesTest {
     }
 
     @Test
+    void theSameContainerNameOnTwoEnginesGivesTwoRoutesThatNeverClash() {
+        ProviderConfig far = new Labelled("docker", "far");
+        ContainerState web = container("web", ContainerStatus.RUNNING, "", "dormouse.enable", "true", "dormouse.hosts", "web.t", "dormouse.port", "80");
+        ContainerState farWeb = container("web", ContainerStatus.RUNNING, "", "dormouse.enable", "true", "dormouse.hosts", "web.far.t",
+                "dormouse.port", "80");
+        ContainerState named = container("web2", ContainerStatus.RUNNING, "", "dormouse.enable", "true", "dormouse.hosts", "w2.far.t",
+                "dormouse.port", "80", "dormouse.name", "intranet");
+        List<dev.dormouse.core.RouteSet.Label> labels = new java.util.ArrayList<>(LabelRoutes.build(List.of(web), LOCAL, true, CFG.defaultIdle(),
+                CFG.defaultHealthcheck()).routes());
+        LabelRoutes.Result r = LabelRoutes.build(List.of(farWeb, named), far, false, CFG.defaultIdle(), CFG.defaultHealthcheck());
+        assertEquals(List.of(), r.problems());
+        labels.addAll(r.routes());
+        assertEquals(List.of("web", "web-far", "intranet"), labels.stream().map(x -> x.route().name()).toList(),
+                "the first provider with labels keeps container names; others add -<provider>; dormouse.name wins");
+        assertEquals(new ContainerRef("docker", "far", "web"), labels.get(1).route().container().orElseThrow());
+        dev.dormouse.core.RouteSet.Result merged = dev.dormouse.core.RouteSet.merge(List.of(), labels);
+        assertEquals(List.of(), merged.rejected(), "different routes of different engines");
+        assertEquals(3, merged.accepted().size());
+        assertEquals(List.of("docker far: container 'x' skipped: label dormouse.name: must be [a-z0-9-], got 'Not_OK'"),
+                LabelRoutes.build(List.of(container("x", ContainerStatus.RUNNING, "", "dormouse.enable", "true", "dormouse.hosts", "x.t",
+                        "dormouse.port", "80", "dormouse.name", "Not_OK")), far, false, CFG.defaultIdle(), CFG.defaultHealthcheck()).problems());
+    }
+
+    @Test
     void theContainersCreationTimeGoesWithItsRoute() {
         java.time.Instant created = java.time.Instant.parse("2026-11-30T10:00:00Z");
         ContainerState c = container("app", ContainerStatus.RUNNING, "", "dormouse.enable", "true", "dormouse.hosts", "a.t", "dormouse.port", "80");

@@ -35,6 +35,7 @@ public final class FakeBackend implements AdminBackend {
     /** Each route host's certificate record, as the daemon's certificate store would answer. */
     public final Map<String, HostCertificate> certificates = new ConcurrentHashMap<>();
     public volatile List<RuntimeRecord> runtimes = List.of();
+    public volatile List<AdminBackend.Provider> providers = List.of();
     /** The operation log, newest first. */
     public volatile List<Operation> operations = List.of();
     /** The health events, newest first. */
@@ -100,6 +101,12 @@ public final class FakeBackend implements AdminBackend {
     @Override
     public Optional<HealthMonitor.Snapshot> health(String route) {
         return Optional.ofNullable(health.get(route));
+    }
+
+    @Override
+    public List<AdminBackend.Provider> providers() {
+        asked.add("providers");
+        return providers;
     }
 
     @Override

@@ -80,6 +80,7 @@ public final class FakeWatcher implements IdleWatcher {
     public void awaitWakeAnswered() {
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
         while (stateReads.get() <= readsAtWake) {
+            // Deadline of a wait for the test's answer to the wake request, not a timer of the code.
             if (System.nanoTime() > deadline) throw new AssertionError("route " + route() + ": the wake request was not answered within 20 s");
             LockSupport.parkNanos(1_000_000L);
         }

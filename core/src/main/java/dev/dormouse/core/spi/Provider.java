@@ -35,6 +35,19 @@ public interface Provider extends AutoCloseable {
         return s.status() == ContainerStatus.RUNNING && !s.address().isEmpty() ? java.util.Optional.of(s.address()) : java.util.Optional.empty();
     }
 
+    /**
+     * Where the running container's {@code port} ({@code transport} {@code tcp} or {@code udp}; for an
+     * HTTP target, tcp) is reached from dormouse, for route targets that name no host: by default its
+     * {@link #address(String)} at that port. A provider whose containers are reached elsewhere (a remote
+     * Docker engine: the port published on the engine's host) says so here. Empty while it has no address.
+     *
+     * @throws ProviderException when the container cannot be reached from dormouse at all, saying why
+     *     (a remote container that publishes no such port, for instance)
+     */
+    default java.util.Optional<java.net.InetSocketAddress> address(String container, String transport, int port) {
+        return address(container).map(h -> java.net.InetSocketAddress.createUnresolved(h, port));
+    }
+
     void start(String container);
 
     /** Stops gracefully with {@code signal}, killing after {@code timeout}. */
@@ -48,6 +61,28 @@ public interface Provider extends AutoCloseable {
 
     /** Removes a stopped container. */
     void remove(String container);
+
+    /**
+     * Whether this provider puts its containers to sleep by scaling them to zero replicas and wakes them
+     * by scaling back (Swarm services) instead of stopping and starting them: the runtime manager then
+     * calls {@link #scale} for a sleep and a wake, remembers the count a sleep found, and records
+     * {@code scale_down} and {@code scale_up}. Default false.
+     */
+    default boolean scales() {
+        return false;
+    }
+
+    /**
+     * Sets the replica count of a provider that {@link #scales()}: 0 to sleep, the remembered count to
+     * wake. Returns once the engine has taken the new count; a scale to 0 returns once no replica runs,
+     * bounded by {@code timeout} (the route's stop timeout) plus the provider's own margin.
+     *
+     * @return the replica count the container wanted before
+     * @throws ProviderException as the other actions, or {@code FAILED} from providers that do not scale
+     */
+    default int scale(String container, int replicas, Duration timeout) {
+        throw new ProviderException(ProviderException.Reason.FAILED, kind() + " " + name() + ": scale '" + container + "': this provider does not scale");
+    }
 
     /** The calls whose duration {@link #actionBound} states. */
     enum Action {

@@ -1,8 +1,7 @@
 package dev.dormouse.provider.docker;
 
 import com.github.dockerjava.api.DockerClient;
-import com.github.dockerjava.api.async.ResultCallback;
-import com.github.dockerjava.api.command.EventsCmd;
+import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.exception.DockerException;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.exception.NotModifiedException;
@@ -10,10 +9,6 @@ import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.api.model.Event;
 import com.github.dockerjava.api.model.EventType;
 import com.github.dockerjava.api.model.Info;
-import com.github.dockerjava.core.DefaultDockerClientConfig;
-import com.github.dockerjava.core.DockerClientConfig;
-import com.github.dockerjava.core.DockerClientImpl;
-import com.github.dockerjava.zerodep.ZerodepDockerHttpClient;
 import dev.dormouse.core.spi.ContainerEvent;
 import dev.dormouse.core.spi.ContainerState;
 import dev.dormouse.core.spi.ContainerStatus;
@@ -21,8 +16,7 @@ import dev.dormouse.core.spi.Provider;
 import dev.dormouse.core.spi.ProviderCheck;
 import dev.dormouse.core.spi.ProviderException;
 import dev.dormouse.core.spi.ProviderException.Reason;
-import java.io.IOException;
-import java.lang.System.Logger.Level;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -35,34 +29,30 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
-/** A Docker engine reached over its Unix socket or TCP. Containers are named by name or id. */
+/** A Docker (or Podman) engine reached over its Unix socket or TCP, with TLS. Containers are named by name or id. */
 final class DockerProvider implements Provider {
-    private static final System.Logger LOG = System.getLogger("dev.dormouse.provider.docker");
-    private static final Pattern DOCKER_MESSAGE = Pattern.compile("\"message\"\\s*:\\s*\"((?:[^\"\\\\]|\\\\.)*)\"");
-    private static final String[] FOLLOWED = {"create", "start", "restart", "stop", "die", "kill", "oom", "pause", "unpause",
-        "destroy", "rename", "health_status"};
-    private static final Duration FIRST_RETRY = Duration.ofSeconds(1);
-    private static final Duration RETRY = Duration.ofSeconds(3);
     /** The action client's bound on one engine request; stops may legitimately take their stop_timeout. */
-    static final Duration REQUEST_TIMEOUT = Duration.ofMinutes(10);
+    static final Duration REQUEST_TIMEOUT = Engines.REQUEST_TIMEOUT;
 
     private final DockerProviderConfig config;
+    private final Engines.Clients clients;
     private final DockerClient ops;
-    private final DockerClient events;
     private final dev.dormouse.core.spi.ProviderStatus.Tracker status = new dev.dormouse.core.spi.ProviderStatus.Tracker();
+    private final EventStream events;
+    /** Where this engine's published ports and host-network containers are: the tcp:// host, or 127.0.0.1. */
+    private final String engineHost;
 
+    /** @throws ProviderException when the TLS files cannot be used */
     DockerProvider(DockerProviderConfig config) {
         this.config = config;
-        DockerClientConfig cc = DefaultDockerClientConfig.createDefaultConfigBuilder().withDockerHost(config.host())
-                .withDockerTlsVerify(false).build();
-        // Stops may legitimately take stop_timeout; the event stream must never time out.
-        this.ops = DockerClientImpl.getInstance(cc, new ZerodepDockerHttpClient.Builder().dockerHost(cc.getDockerHost())
-                .maxConnections(64).connectionTimeout(Duration.ofSeconds(5)).responseTimeout(REQUEST_TIMEOUT).build());
-        this.events = DockerClientImpl.getInstance(cc, new ZerodepDockerHttpClient.Builder().dockerHost(cc.getDockerHost())
-                .maxConnections(4).connectionTimeout(Duration.ofSeconds(5)).build());
+        this.clients = Engines.clients("docker " + config.name(), config.host(), config.tls());
+        this.ops = clients.ops();
+        this.engineHost = Engines.engineHost(config.host());
+        this.events = new EventStream(new EventStream.Deps("docker " + config.name(), config.name(), config.host(), clients.events(),
+                // Container events of every action, filtered here (DockerStates.action): Podman answers an event filter that
+                // names an action it does not know (health_status) with an empty stream.
+                c -> c.eventsCmd().withEventTypeFilter(EventType.CONTAINER), this::translate, status, clients.tls()));
     }
 
     @Override
@@ -95,6 +85,28 @@ final class DockerProvider implements Provider {
         } catch (RuntimeException e) {
             throw failure("list", "*", e);
         }
+    }
+
+    /**
+     * A {@code unix://} engine's containers are reached at their own address (127.0.0.1 with host
+     * networking, else their IP on their first network); a {@code tcp://} engine's at its host: on the
+     * container's port with host networking, else on the host port that {@code port} is published on.
+     */
+    @Override
+    public Optional<InetSocketAddress> address(String container, String transport, int port) {
+        InspectContainerResponse r;
+        try {
+            r = ops.inspectContainerCmd(container).exec();
+        } catch (NotFoundException e) {
+            return Optional.empty();
+        } catch (RuntimeException e) {
+            throw failure("inspect", container, e);
+        }
+        DockerStates.Reach reach = DockerStates.reach(r, engineHost, Engines.remote(config.host()), transport, port);
+        if (reach.problem().isPresent()) {
+            throw new ProviderException(Reason.NOT_FOUND, prefix("reach", container) + reach.problem().get());
+        }
+        return reach.at();
     }
 
     @Override
@@ -201,35 +213,12 @@ final class DockerProvider implements Provider {
     }
 
     ProviderException failure(String action, String container, RuntimeException e) {
-        if (e instanceof DockerException d) {
-            int status = d.getHttpStatus();
-            Reason reason = switch (status) {
-                case 404 -> Reason.NOT_FOUND;
-                case 409 -> Reason.CONFLICT;
-                case 401, 403 -> Reason.UNAUTHORIZED;
-                default -> Reason.FAILED;
-            };
-            String text = switch (status) {
-                case 404 -> "404 not found";
-                case 409 -> "409 conflict";
-                case 500 -> "500 server error";
-                default -> String.valueOf(status);
-            };
-            return new ProviderException(reason, prefix(action, container) + text + ": " + dockerMessage(d.getMessage()), e);
-        }
-        Throwable root = e;
-        while (root.getCause() != null && root.getCause() != root) root = root.getCause();
-        boolean io = root instanceof IOException;
-        return new ProviderException(io ? Reason.UNAVAILABLE : Reason.FAILED, prefix(action, container)
-                + (io ? "engine unreachable at " + config.host() + ": " : "") + root.getClass().getSimpleName()
-                + (root.getMessage() == null ? "" : ": " + root.getMessage()), e);
+        return Engines.failure(prefix(action, container), config.host(), e, clients.tls());
     }
 
     /** Docker's errors arrive as {@code Status 409: {"message":"..."}}; keep just the message. */
     static String dockerMessage(String raw) {
-        if (raw == null) return "";
-        Matcher m = DOCKER_MESSAGE.matcher(raw);
-        return (m.find() ? m.group(1).replace("\\\"", "\"") : raw).strip();
+        return Engines.dockerMessage(raw);
     }
 
     // ---------------------------------------------------------------- events
@@ -241,159 +230,29 @@ final class DockerProvider implements Provider {
 
     @Override
     public AutoCloseable subscribe(Consumer<ContainerEvent> listener) {
-        java.util.Objects.requireNonNull(listener, "listener");
-        synchronized (listeners) {
-            listeners.add(listener);
-            if (stream == null) {
-                EventStream s = new EventStream();
-                s.thread = Thread.ofVirtual().name("docker-events-" + config.name()).start(s::loop);
-                stream = s;
-            }
-        }
-        return () -> {
-            EventStream last = null;
-            synchronized (listeners) {
-                if (listeners.remove(listener) && listeners.isEmpty()) {
-                    last = stream;
-                    stream = null;
-                }
-            }
-            if (last != null) last.close();
-        };
+        return events.subscribe(listener);
     }
 
-    /** Every subscriber of this provider; they share one event stream, open while there is any. */
-    private final List<Consumer<ContainerEvent>> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
-    /** The shared stream; guarded by {@code listeners}. */
-    private EventStream stream;
-
-    /**
-     * The provider's one event stream, fanned out to every subscriber in order: reconnects forever,
-     * replays what it missed with {@code since}, then asks for a resync.
-     */
-    private final class EventStream implements AutoCloseable {
-        private volatile boolean closed;
-        private volatile ResultCallback.Adapter<Event> current;
-        private volatile long lastEventSeconds;
-        private Thread thread;
-
-        void loop() {
-            boolean reconnect = false;
-            int failures = 0;
-            while (!closed) {
-                boolean resync = reconnect;
-                ResultCallback.Adapter<Event> cb = new ResultCallback.Adapter<>() {
-                    @Override
-                    public void onStart(java.io.Closeable stream) {
-                        super.onStart(stream);
-                        status.connected();
-                        if (resync) {
-                            LOG.log(Level.INFO, "docker {0}: event stream reconnected", config.name());
-                            deliver(new ContainerEvent(config.name(), "", "", ContainerEvent.Action.RESYNC, Instant.now(), Map.of()));
-                        }
-                    }
-
-                    @Override
-                    public void onNext(Event e) {
-                        handle(e);
-                    }
-                };
-                current = cb;
-                try {
-                    EventsCmd cmd = events.eventsCmd().withEventTypeFilter(EventType.CONTAINER).withEventFilter(FOLLOWED);
-                    if (lastEventSeconds > 0) cmd = cmd.withSince(Long.toString(lastEventSeconds));
-                    cmd.exec(cb);
-                    cb.awaitCompletion();
-                    failures = 0;
-                    if (!closed) status.failed("docker " + config.name() + ": event stream ended (engine restarting?)");
-                } catch (InterruptedException e) {
-                    return;
-                } catch (RuntimeException e) {
-                    failures++;
-                    String why = failure("events", "*", e).getMessage();
-                    status.failed(why);
-                    if (!closed) LOG.log(Level.WARNING, "docker {0}: event stream failed: {1}", config.name(), why);
-                } finally {
-                    closeQuietly(cb);
-                }
-                if (closed) return;
-                reconnect = true;
-                if (lastEventSeconds == 0) lastEventSeconds = Instant.now().getEpochSecond();
-                try {
-                    Thread.sleep(failures <= 1 ? FIRST_RETRY : RETRY);
-                } catch (InterruptedException e) {
-                    return;
-                }
-            }
+    /** A container event as the SPI's; actions this provider does not follow are dropped. */
+    private Optional<ContainerEvent> translate(Event e) {
+        ContainerEvent.Action action = DockerStates.action(e.getAction() == null && e.getStatus() != null ? e.getStatus() : e.getAction());
+        if (action == null) return Optional.empty();
+        Map<String, String> attrs = new HashMap<>();
+        if (e.getActor() != null && e.getActor().getAttributes() != null) attrs.putAll(e.getActor().getAttributes());
+        if (action == ContainerEvent.Action.HEALTH_STATUS && e.getAction() != null && e.getAction().contains(":")) {
+            attrs.put("health", e.getAction().substring(e.getAction().indexOf(':') + 1).strip());
         }
-
-        private void handle(Event e) {
-            if (e.getTime() != null) lastEventSeconds = e.getTime();
-            status.event(Instant.now());
-            ContainerEvent.Action action = DockerStates.action(e.getAction() == null && e.getStatus() != null ? e.getStatus() : e.getAction());
-            if (action == null) return;
-            Map<String, String> attrs = new HashMap<>();
-            if (e.getActor() != null && e.getActor().getAttributes() != null) attrs.putAll(e.getActor().getAttributes());
-            if (action == ContainerEvent.Action.HEALTH_STATUS && e.getAction() != null && e.getAction().contains(":")) {
-                attrs.put("health", e.getAction().substring(e.getAction().indexOf(':') + 1).strip());
-            }
-            String id = e.getId() != null ? e.getId() : e.getActor() == null ? "" : e.getActor().getId();
-            String name = attrs.getOrDefault("name", "");
-            Instant at = e.getTimeNano() != null ? Instant.ofEpochSecond(0, e.getTimeNano())
-                    : Instant.ofEpochSecond(e.getTime() == null ? Instant.now().getEpochSecond() : e.getTime());
-            deliver(new ContainerEvent(config.name(), id == null ? "" : id, name, action, at, attrs));
-        }
-
-        private void deliver(ContainerEvent ev) {
-            if (closed) return;
-            for (Consumer<ContainerEvent> listener : listeners) {
-                try {
-                    listener.accept(ev);
-                } catch (RuntimeException ex) {
-                    LOG.log(Level.WARNING, "docker " + config.name() + ": event listener failed on " + ev.action() + " of " + ev.containerName(), ex);
-                }
-            }
-        }
-
-        @Override
-        public void close() {
-            closed = true;
-            ResultCallback.Adapter<Event> cb = current;
-            if (cb != null) closeQuietly(cb);
-            if (thread != null) {
-                thread.interrupt();
-                try {
-                    thread.join(Duration.ofSeconds(2));
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-        }
-    }
-
-    private static void closeQuietly(java.io.Closeable c) {
-        try {
-            c.close();
-        } catch (IOException | RuntimeException e) {
-            // closing a broken stream
-        }
+        String id = e.getId() != null ? e.getId() : e.getActor() == null ? "" : e.getActor().getId();
+        String name = attrs.getOrDefault("name", "");
+        Instant at = e.getTimeNano() != null ? Instant.ofEpochSecond(0, e.getTimeNano())
+                : Instant.ofEpochSecond(e.getTime() == null ? Instant.now().getEpochSecond() : e.getTime());
+        return Optional.of(new ContainerEvent(config.name(), id == null ? "" : id, name, action, at, attrs));
     }
 
     @Override
     public void close() {
-        EventStream s;
-        synchronized (listeners) {
-            s = stream;
-            stream = null;
-            listeners.clear();
-        }
-        if (s != null) s.close();
-        try {
-            ops.close();
-            events.close();
-        } catch (IOException e) {
-            LOG.log(Level.DEBUG, "docker {0}: close client: {1}", config.name(), e.getMessage());
-        }
+        events.close();
+        clients.close();
     }
 
     @Override

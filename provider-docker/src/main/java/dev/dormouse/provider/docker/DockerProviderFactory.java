@@ -10,9 +10,10 @@ import java.util.Optional;
 
 /**
  * The {@code docker} kind: reads {@code providers.docker:} entries ({@code name}, {@code host},
- * {@code labels}) and builds {@link DockerProvider}s; found through {@link java.util.ServiceLoader}. A
- * bare container name ({@code container: whoami}) is a Docker container when exactly one Docker provider
- * is configured.
+ * {@code labels}, {@code tls}) and builds {@link DockerProvider}s; found through
+ * {@link java.util.ServiceLoader}. Podman is a Docker engine here, through its Docker-compatible socket.
+ * A bare container name ({@code container: whoami}) is a Docker container when exactly one Docker
+ * provider is configured.
  */
 public final class DockerProviderFactory implements ProviderFactory {
     static final String KIND = "docker";
@@ -34,11 +35,14 @@ public final class DockerProviderFactory implements ProviderFactory {
 
     @Override
     public Optional<ProviderConfig> parse(ConfigSection d) {
-        Optional<String> name = d.requiredString("name");
-        String host = d.string("host", DockerProviderConfig.DEFAULT_HOST);
-        if (!validHost(host)) d.problem("host", "must start with unix:// or tcp://, got '" + host + "'");
-        boolean labels = d.bool("labels", false);
-        return name.<ProviderConfig>map(n -> new DockerProviderConfig(n, host, labels));
+        Engines.Entry e = Engines.parse(d);
+        return e.name().<ProviderConfig>map(n -> new DockerProviderConfig(n, e.host(), e.labels(), e.tls()));
+    }
+
+    /** The TLS files are readable PEM and the key matches the certificate; the engine is not contacted. */
+    @Override
+    public void validate(ProviderConfig config, ConfigSection section) {
+        Engines.validate(((DockerProviderConfig) config).tls(), section);
     }
 
     /** A container name or id: anything but a {@code /}, which would be read as a path. */
@@ -52,14 +56,9 @@ public final class DockerProviderFactory implements ProviderFactory {
         if (!(config instanceof DockerProviderConfig d)) {
             throw new ProviderException(ProviderException.Reason.FAILED, "docker provider: not a docker config: " + config.kind());
         }
-        if (!validHost(d.host())) {
-            throw new ProviderException(ProviderException.Reason.FAILED,
-                    "docker " + d.name() + ": host must start with unix:// or tcp://, got '" + d.host() + "'");
-        }
+        Engines.hostProblem(d.host()).ifPresent(p -> {
+            throw new ProviderException(ProviderException.Reason.FAILED, "docker " + d.name() + ": host " + p);
+        });
         return new DockerProvider(d);
-    }
-
-    private static boolean validHost(String host) {
-        return host.startsWith("unix://") || host.startsWith("tcp://");
     }
 }

@@ -2,6 +2,10 @@ package dev.dormouse.provider.docker;
 
 import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.model.ContainerNetwork;
+import com.github.dockerjava.api.model.ExposedPort;
+import com.github.dockerjava.api.model.InternetProtocol;
+import com.github.dockerjava.api.model.Ports;
+import java.net.InetSocketAddress;
 import dev.dormouse.core.spi.ContainerEvent;
 import dev.dormouse.core.spi.ContainerHealth;
 import dev.dormouse.core.spi.ContainerState;
@@ -79,6 +83,67 @@ final class DockerStates {
         return "";
     }
 
+    /** Where a container's port is reached, or why it cannot be; {@code at} is empty while the container has no address. */
+    record Reach(Optional<InetSocketAddress> at, Optional<String> problem) {
+        static Reach at(String host, int port) {
+            return new Reach(Optional.of(InetSocketAddress.createUnresolved(host, port)), Optional.empty());
+        }
+
+        static final Reach NOT_YET = new Reach(Optional.empty(), Optional.empty());
+
+        static Reach problem(String why) {
+            return new Reach(Optional.empty(), Optional.of(why));
+        }
+    }
+
+    /**
+     * Where {@code port}/{@code transport} of a running container is reached from dormouse. On a local
+     * engine ({@code remote} false): the container's own address at that port (127.0.0.1 with host
+     * networking). On a remote one: with host networking the engine's host at that port, else the host
+     * port it is published on ({@code docker run -p}); a binding to all addresses is reached at the
+     * engine's host, one to a given address at that address, except a loopback one of a remote host.
+     */
+    static Reach reach(InspectContainerResponse r, String engineHost, boolean remote, String transport, int port) {
+        InspectContainerResponse.ContainerState s = r.getState();
+        if (s == null || !Boolean.TRUE.equals(s.getRunning())) return Reach.NOT_YET;
+        String mode = r.getHostConfig() == null ? null : r.getHostConfig().getNetworkMode();
+        if (!remote) {
+            String a = address(mode, r.getNetworkSettings() == null ? null : r.getNetworkSettings().getNetworks());
+            return a.isEmpty() ? Reach.NOT_YET : Reach.at(a, port);
+        }
+        if ("host".equals(mode)) return Reach.at(engineHost, port);
+        Ports ports = r.getNetworkSettings() == null ? null : r.getNetworkSettings().getPorts();
+        Ports.Binding[] bound = ports == null || ports.getBindings() == null ? null
+                : ports.getBindings().get(new ExposedPort(port, InternetProtocol.parse(transport)));
+        String name = r.getName() == null ? "" : r.getName().replaceFirst("^/", "");
+        if (bound == null || bound.length == 0) {
+            return Reach.problem("port " + port + "/" + transport + " of container '" + name + "' is not published; a container of a remote engine "
+                    + "is reached at a port published on the engine's host (docker run -p " + port + ")");
+        }
+        String loopbackOnly = "";
+        for (Ports.Binding b : bound) {
+            String ip = b.getHostIp() == null ? "" : b.getHostIp();
+            int hostPort;
+            try {
+                hostPort = Integer.parseInt(b.getHostPortSpec());
+            } catch (NumberFormatException e) {
+                continue;
+            }
+            if (ip.isEmpty() || ip.equals("0.0.0.0") || ip.equals("::")) return Reach.at(engineHost, hostPort);
+            if (loopback(ip) && !loopback(engineHost)) {
+                loopbackOnly = ip;
+                continue;
+            }
+            return Reach.at(ip, hostPort);
+        }
+        return Reach.problem("port " + port + "/" + transport + " of container '" + name + "' is published only on "
+                + (loopbackOnly.isEmpty() ? "no usable port" : loopbackOnly + " of the engine's host") + ", which dormouse cannot reach");
+    }
+
+    private static boolean loopback(String ip) {
+        return ip.startsWith("127.") || ip.equals("::1") || ip.equals("localhost");
+    }
+
     /** A container from the list endpoint (no health or restart count there). */
     static ContainerState state(com.github.dockerjava.api.model.Container c) {
         String name = c.getNames() == null || c.getNames().length == 0 ? c.getId() : c.getNames()[0];
@@ -89,7 +154,10 @@ final class DockerStates {
                 c.getImage() == null ? "" : c.getImage(), 0, 0, Optional.empty(), created(c.getCreated()), c.getLabels() == null ? Map.of() : c.getLabels(), address);
     }
 
-    /** Maps a Docker event action; {@code health_status: healthy} and {@code exec_*} carry a suffix. Null when not followed. */
+    /**
+     * Maps a Docker (or Podman) event action; {@code health_status: healthy} and {@code exec_*} carry a
+     * suffix. Null when not followed ({@code exec_*}, {@code attach}, Podman's {@code init} and {@code cleanup}).
+     */
     static ContainerEvent.Action action(String dockerAction) {
         if (dockerAction == null) return null;
         if (dockerAction.startsWith("health_status")) return ContainerEvent.Action.HEALTH_STATUS;
@@ -103,7 +171,7 @@ final class DockerStates {
             case "oom" -> ContainerEvent.Action.OOM;
             case "pause" -> ContainerEvent.Action.PAUSE;
             case "unpause" -> ContainerEvent.Action.UNPAUSE;
-            case "destroy" -> ContainerEvent.Action.DESTROY;
+            case "destroy", "remove" -> ContainerEvent.Action.DESTROY; // Podman says remove
             case "rename" -> ContainerEvent.Action.RENAME;
             default -> null;
         };

@@ -57,6 +57,7 @@ class DockerProviderIT {
     static void await(String what, BooleanSupplier cond) {
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (!cond.getAsBoolean()) {
+            // Deadline of a wait for the real engine, whose time is not ours.
             if (System.nanoTime() > deadline) fail("timed out waiting for " + what);
             LockSupport.parkNanos(20_000_000L);
         }

@@ -46,6 +46,9 @@ class DockerStatesTest {
         assertEquals(Action.HEALTH_STATUS, DockerStates.action("health_status: healthy"));
         assertEquals(Action.START, DockerStates.action("start"));
         assertEquals(Action.DESTROY, DockerStates.action("destroy"));
+        assertEquals(Action.DESTROY, DockerStates.action("remove"), "as Podman says it");
+        assertNull(DockerStates.action("init"), "Podman");
+        assertNull(DockerStates.action("cleanup"), "Podman");
         assertNull(DockerStates.action("exec_start: sh"));
         assertNull(DockerStates.action("attach"));
     }
@@ -55,5 +58,45 @@ class DockerStatesTest {
         assertEquals("Container abc is not paused",
                 DockerProvider.dockerMessage("Status 409: {\"message\":\"Container abc is not paused\"}\n"));
         assertEquals("plain", DockerProvider.dockerMessage("plain"));
+    }
+
+    static com.github.dockerjava.api.command.InspectContainerResponse inspect(String name) {
+        try (java.io.InputStream in = DockerStatesTest.class.getResourceAsStream("engine/" + name + ".json")) {
+            return new com.fasterxml.jackson.databind.ObjectMapper()
+                    .disable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).readValue(in, com.github.dockerjava.api.command.InspectContainerResponse.class);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String reach(String fixture, String engineHost, boolean remote, String transport, int port) {
+        DockerStates.Reach r = DockerStates.reach(inspect(fixture), engineHost, remote, transport, port);
+        return r.problem().orElseGet(() -> r.at().map(a -> a.getHostString() + ":" + a.getPort()).orElse("(not yet)"));
+    }
+
+    /** Containers as the TLS test engine answered (a user network, published ports; host networking). */
+    @Test
+    void whereAPortIsReachedOnLocalAndRemoteEngines() {
+        String[][] cases = {
+            // fixture, engine host, remote, transport, port, expected
+            {"inspect-published", "10.1.2.3", "true", "tcp", "81", "10.1.2.3:38130"},
+            {"inspect-published", "10.1.2.3", "true", "tcp", "80",
+                "port 80/tcp of container 'fx-pub' is published only on 127.0.0.1 of the engine's host, which dormouse cannot reach"},
+            {"inspect-published", "127.0.0.1", "true", "tcp", "80", "127.0.0.1:32768"},
+            {"inspect-published", "10.1.2.3", "true", "udp", "81",
+                "port 81/udp of container 'fx-pub' is not published; a container of a remote engine is reached at a port published on the engine's host (docker run -p 81)"},
+            {"inspect-unpublished", "far.lan", "true", "tcp", "8080",
+                "port 8080/tcp of container 'fx-unpub' is not published; a container of a remote engine is reached at a port published on the engine's host (docker run -p 8080)"},
+            {"inspect-host", "far.lan", "true", "tcp", "8080", "far.lan:8080"},
+            {"inspect-host", "127.0.0.1", "false", "tcp", "8080", "127.0.0.1:8080"},
+        };
+        java.util.List<String> failures = new java.util.ArrayList<>();
+        for (String[] c : cases) {
+            String got = reach(c[0], c[1], Boolean.parseBoolean(c[2]), c[3], Integer.parseInt(c[4]));
+            if (!got.equals(c[5])) failures.add(String.join(" ", java.util.Arrays.copyOf(c, 5)) + "\n  expected " + c[5] + "\n  got      " + got);
+        }
+        assertEquals("", String.join("\n", failures));
+        String ip = inspect("inspect-published").getNetworkSettings().getNetworks().get("dmtest").getIpAddress();
+        assertEquals(ip + ":80", reach("inspect-published", "127.0.0.1", false, "tcp", 80), "a local engine: the container's own address");
     }
 }

@@ -2,6 +2,7 @@ package dev.dormouse.provider.proxmox;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import dev.dormouse.core.Scheduler;
 import dev.dormouse.core.spi.ContainerEvent;
 import dev.dormouse.core.spi.ContainerHealth;
 import dev.dormouse.core.spi.ContainerState;
@@ -34,15 +35,18 @@ final class ProxmoxProvider implements Provider {
 
     private final ProxmoxProviderConfig config;
     private final PveClient api;
+    /** The pauses between polls. */
+    private final Scheduler scheduler;
     private final Map<String, String> kinds = new ConcurrentHashMap<>();
     private final dev.dormouse.core.spi.ProviderStatus.Tracker status = new dev.dormouse.core.spi.ProviderStatus.Tracker();
     private final List<Consumer<ContainerEvent>> listeners = new CopyOnWriteArrayList<>();
     private Thread poller;
     private volatile boolean closed;
 
-    ProxmoxProvider(ProxmoxProviderConfig config, PveClient api) {
+    ProxmoxProvider(ProxmoxProviderConfig config, PveClient api, Scheduler scheduler) {
         this.config = config;
         this.api = api;
+        this.scheduler = scheduler;
     }
 
     record Guest(String node, String vmid) {
@@ -308,7 +312,7 @@ final class ProxmoxProvider implements Provider {
                 failing = true;
             }
             try {
-                Thread.sleep(config.pollInterval());
+                scheduler.sleep(config.pollInterval());
             } catch (InterruptedException e) {
                 return;
             }

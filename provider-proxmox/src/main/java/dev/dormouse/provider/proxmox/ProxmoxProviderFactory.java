@@ -1,5 +1,6 @@
 package dev.dormouse.provider.proxmox;
 
+import dev.dormouse.core.Scheduler;
 import dev.dormouse.core.ConfigSection;
 import dev.dormouse.core.ContainerRef;
 import dev.dormouse.core.spi.Provider;
@@ -103,6 +104,11 @@ public final class ProxmoxProviderFactory implements ProviderFactory {
     /** Reads the token secret (never shown in any message) and builds an unstarted provider; nothing is contacted. */
     @Override
     public Provider create(ProviderConfig config) {
+        return create(config, Scheduler.system());
+    }
+
+    /** {@link #create(ProviderConfig)}, with the polls' interval on {@code scheduler}. */
+    Provider create(ProviderConfig config, Scheduler scheduler) {
         if (!(config instanceof ProxmoxProviderConfig c)) {
             throw new ProviderException(Reason.FAILED, "proxmox provider: not a proxmox config: " + config.kind());
         }
@@ -116,6 +122,6 @@ public final class ProxmoxProviderFactory implements ProviderFactory {
         if (secret.isEmpty()) {
             throw new ProviderException(Reason.UNAUTHORIZED, "proxmox " + c.name() + ": token_secret_file " + c.tokenSecretFile() + " is empty");
         }
-        return new ProxmoxProvider(c, new PveClient(c, secret));
+        return new ProxmoxProvider(c, new PveClient(c, secret), scheduler);
     }
 }

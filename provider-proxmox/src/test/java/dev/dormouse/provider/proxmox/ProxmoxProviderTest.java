@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.dormouse.core.spi.ContainerEvent;
+import dev.dormouse.core.testkit.ManualScheduler;
 import dev.dormouse.core.spi.ContainerStatus;
 import dev.dormouse.core.spi.Provider;
 import dev.dormouse.core.spi.ProviderException;
@@ -30,6 +31,14 @@ class ProxmoxProviderTest {
     Path dir;
     private PveSimulator pve;
     private Provider provider;
+    /** The polls' interval. */
+    private final ManualScheduler time = new ManualScheduler();
+
+    /** Lets one poll interval pass once the poller waits for it (its poll before is done). */
+    private void nextPoll() {
+        time.awaitPending(1);
+        time.advance(Duration.ofMillis(100));
+    }
 
     @BeforeEach
     void start() throws Exception {
@@ -49,12 +58,14 @@ class ProxmoxProviderTest {
     private Provider provider(String secret, Duration poll) throws Exception {
         Path f = dir.resolve("secret-" + secret.hashCode());
         Files.writeString(f, secret + "\n");
-        return new ProxmoxProviderFactory().create(new ProxmoxProviderConfig("pve", pve.url(), "root@pam!dormouse", f, Optional.empty(), false, poll));
+        return new ProxmoxProviderFactory().create(new ProxmoxProviderConfig("pve", pve.url(), "root@pam!dormouse", f, Optional.empty(), false, poll),
+                time);
     }
 
     static void await(String what, BooleanSupplier c) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (!c.getAsBoolean()) {
+            // Time of the test, not the code's: the deadline of a wait for a condition.
             if (System.nanoTime() > deadline) fail("timed out waiting for " + what);
             LockSupport.parkNanos(10_000_000L);
         }
@@ -199,18 +210,21 @@ class ProxmoxProviderTest {
         for (int i = 0; i < 200; i++) pve.add("pve", i % 2 == 0 ? "lxc" : "qemu", 1000 + i, "g" + i, 0);
         List<ContainerEvent> seen = new CopyOnWriteArrayList<>();
         try (AutoCloseable a = provider.subscribe(seen::add); AutoCloseable b = provider.subscribe(e -> { })) {
-            await("first polls", () -> pve.hits("/cluster/resources") >= 2);
+            await("the first poll, at once", () -> pve.hits("/cluster/resources") == 1);
+            nextPoll();
+            await("the second poll, one interval later", () -> pve.hits("/cluster/resources") == 2);
             pve.external(1005, true);
+            nextPoll();
             await("start event", () -> seen.stream().anyMatch(e -> e.containerName().equals("pve/1005") && e.action() == ContainerEvent.Action.START));
             pve.external(1005, false);
+            nextPoll();
             await("stop event", () -> seen.stream().anyMatch(e -> e.containerName().equals("pve/1005") && e.action() == ContainerEvent.Action.STOP));
             int before = pve.hits("/cluster/resources");
             int statusBefore = pve.hits("/nodes/");
-            long t0 = System.nanoTime();
-            long until = t0 + TimeUnit.MILLISECONDS.toNanos(1000);
-            await("a second", () -> System.nanoTime() > until);
-            int polls = pve.hits("/cluster/resources") - before;
-            assertTrue(polls >= 5 && polls <= 12, "one poll per 100 ms interval for 202 guests, got " + polls);
+            for (int i = 0; i < 10; i++) nextPoll();
+            await("ten polls", () -> pve.hits("/cluster/resources") == before + 10);
+            time.awaitPending(1);
+            assertEquals(before + 10, pve.hits("/cluster/resources"), "one poll per interval for 202 guests and two subscribers");
             assertEquals(statusBefore, pve.hits("/nodes/"), "no per-guest requests");
         }
     }

@@ -113,6 +113,7 @@ class PveConnectionTest {
             assertTrue(c.open(), "an idle connection the server keeps");
             peer.close();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            // Deadline of a wait for the kernel to report the peer's close: the condition, not a timer of the code.
             while (c.open() && System.nanoTime() < deadline) Thread.onSpinWait();
             assertFalse(c.open(), "the server's close is seen");
             c.close();

@@ -164,7 +164,7 @@ class AcmeIT {
     }
 
     private AcmeWorker.Deps deps(AcmeConfig acme, Path data, CertificateStore store, AcmeChallenges challenges, TestClock clock, Set<String> hosts) {
-        return new AcmeWorker.Deps(acme, data, store, challenges, () -> hosts, clock, Duration.ofSeconds(30), AcmeWorker.Limits.DEFAULTS,
+        return new AcmeWorker.Deps(acme, data, store, challenges, () -> hosts, clock, dev.dormouse.core.Scheduler.system(), Duration.ofSeconds(30), AcmeWorker.Limits.DEFAULTS,
                 AcmeModules.visible());
     }
 

@@ -47,7 +47,7 @@ public final class ModulePathProbe {
         URI directory = issue ? URI.create(args[5]) : URI.create("https://127.0.0.1:1/dir");
         AcmeConfig acme = new AcmeConfig(Optional.empty(), directory, issue ? Optional.of(Path.of(args[6])) : Optional.empty(), AcmeConfig.Challenge.HTTP_01);
         try (AcmeWorker worker = new AcmeWorker(new AcmeWorker.Deps(acme, Path.of(args[3]), store, challenges, () -> Set.of("app.test"),
-                Clock.systemUTC(), Duration.ofSeconds(30), AcmeWorker.Limits.DEFAULTS, AcmeModules.fromDirectory(Path.of(args[4]))))) {
+                Clock.systemUTC(), dev.dormouse.core.Scheduler.system(), Duration.ofSeconds(30), AcmeWorker.Limits.DEFAULTS, AcmeModules.fromDirectory(Path.of(args[4]))))) {
             worker.load();
             System.out.println("start done in " + (System.nanoTime() - started) / 1_000_000 + " ms");
             if (!issue) return;

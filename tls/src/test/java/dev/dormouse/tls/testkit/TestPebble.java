@@ -198,6 +198,7 @@ public final class TestPebble implements AutoCloseable {
                 s.connect(new InetSocketAddress("127.0.0.1", port), 200);
                 return;
             } catch (IOException e) {
+                // Deadline of a wait for the real Pebble process, whose time is not ours.
                 if (System.nanoTime() > deadline) {
                     String out;
                     try {
@@ -207,12 +208,9 @@ public final class TestPebble implements AutoCloseable {
                     }
                     throw new IllegalStateException("nothing listens on 127.0.0.1:" + port + " after " + bound + "; log:\n" + out);
                 }
-                try {
-                    Thread.sleep(20);
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    throw new IllegalStateException("interrupted", ie);
-                }
+                // Pebble's port answers when it answers: poll with the deadline above.
+                java.util.concurrent.locks.LockSupport.parkNanos(20_000_000L);
+                if (Thread.currentThread().isInterrupted()) throw new IllegalStateException("interrupted");
             }
         }
     }

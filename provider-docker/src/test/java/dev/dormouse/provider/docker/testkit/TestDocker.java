@@ -90,6 +90,7 @@ public final class TestDocker {
                 s.connect(new InetSocketAddress("127.0.0.1", port), 200);
                 return;
             } catch (IOException e) {
+                // Deadline of a wait for a real container to listen: the engine's time, not ours.
                 if (System.nanoTime() > deadline) throw new IllegalStateException("nothing listens on 127.0.0.1:" + port + " after " + bound);
                 LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
             }

@@ -100,6 +100,7 @@ public final class PveSimulator implements AutoCloseable {
                 upstream.stop(0);
                 upstream = null;
             }
+            // When the simulated guest started, for its artificial agent delay.
             if (on && !"running".equals(status)) startedAt = System.currentTimeMillis();
             status = on ? "running" : "stopped";
         }
@@ -194,6 +195,7 @@ public final class PveSimulator implements AutoCloseable {
     private Optional<Reply> handle(Request x) {
         if (answerDelayMillis > 0) {
             try {
+                // The simulator's own artificial answer latency.
                 Thread.sleep(answerDelayMillis);
             } catch (InterruptedException e) {
                 return Optional.empty();
@@ -223,6 +225,7 @@ public final class PveSimulator implements AutoCloseable {
             Task task = tasks.get(URLDecoder.decode(t.group(2), StandardCharsets.UTF_8));
             if (task == null) {
                 return reply(500, "{\"data\":null,\"message\":\"no such task\"}");
+            // The simulator's own artificial task duration.
             } else if (System.currentTimeMillis() < task.doneAt) {
                 return reply(200, "{\"data\":{\"status\":\"running\"}}");
             } else {
@@ -243,6 +246,7 @@ public final class PveSimulator implements AutoCloseable {
                     return reply(200, "{\"data\":[{\"name\":\"lo\",\"inet\":\"127.0.0.1/8\",\"hwaddr\":\"00:00:00:00:00:00\"},"
                             + "{\"name\":\"eth0\",\"inet\":\"" + g.address + "/8\",\"inet6\":\"fe80::be24:11ff:fe00:1/64\",\"hwaddr\":\"bc:24:11:00:00:01\"}]}");
                 }
+            // The simulator's own artificial guest-agent start delay.
             } else if (!g.status.equals("running") || System.currentTimeMillis() - g.startedAt < g.agentDelayMillis) {
                 return reply(500, "{\"data\":null,\"message\":\"QEMU guest agent is not running\"}");
             } else {
@@ -288,6 +292,7 @@ public final class PveSimulator implements AutoCloseable {
                 throw new IllegalStateException(e);
             }
         };
+        // The simulator's own artificial task duration, as PVE's tasks take time.
         Task task = new Task(g.node, System.currentTimeMillis() + taskMillis, fail == null ? "OK" : fail, effect,
                 new java.util.concurrent.atomic.AtomicBoolean());
         tasks.put(upid, task);
