@@ -2,6 +2,8 @@ package dev.dormouse.proxy;
 
 import dev.dormouse.core.Cidr;
 import io.undertow.server.HttpServerExchange;
+import io.undertow.server.ServerConnection;
+import io.undertow.util.AttachmentKey;
 import io.undertow.util.HeaderMap;
 import io.undertow.util.HeaderValues;
 import io.undertow.util.Headers;
@@ -10,6 +12,7 @@ import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * The forwarding headers an upstream sees: {@code X-Forwarded-For}, {@code -Host}, {@code -Proto}, {@code -Port},
@@ -43,31 +46,71 @@ final class Forwarding {
     /** Rewrites the request's forwarding headers for the upstream. */
     void apply(HttpServerExchange ex) {
         HeaderMap h = ex.getRequestHeaders();
-        InetAddress peer = ex.getSourceAddress().getAddress();
-        String peerText = address(peer);
+        Peer p = peer(ex);
         String host = h.getFirst(Headers.HOST);
         String proto = ex.getRequestScheme();
-        InetSocketAddress local = ex.getDestinationAddress();
-        int port = local == null ? 0 : local.getPort();
-        String ours = "for=" + node(peer, peerText) + (host == null ? "" : ";host=" + value(host)) + ";proto=" + proto;
-        if (trusted.length == 0 || !trusts(peer)) {
+        String ours = p.forwarded(host, proto);
+        if (trusted.length == 0 || !trusts(p.address)) {
             h.remove(Headers.X_FORWARDED_FOR);
             h.remove(Headers.X_FORWARDED_SERVER);
             if (host == null) h.remove(Headers.X_FORWARDED_HOST);
             else h.put(Headers.X_FORWARDED_HOST, host);
             h.put(Headers.X_FORWARDED_PROTO, proto);
-            h.put(Headers.X_FORWARDED_PORT, port);
-            h.put(X_REAL_IP, peerText);
+            h.put(Headers.X_FORWARDED_PORT, p.port);
+            h.put(X_REAL_IP, p.text);
             h.put(FORWARDED, ours);
             return;
         }
         joinInto(h, Headers.X_FORWARDED_FOR);
         if (host != null && !h.contains(Headers.X_FORWARDED_HOST)) h.put(Headers.X_FORWARDED_HOST, host);
         if (!h.contains(Headers.X_FORWARDED_PROTO)) h.put(Headers.X_FORWARDED_PROTO, proto);
-        if (!h.contains(Headers.X_FORWARDED_PORT)) h.put(Headers.X_FORWARDED_PORT, port);
-        if (!h.contains(X_REAL_IP)) h.put(X_REAL_IP, peerText);
+        if (!h.contains(Headers.X_FORWARDED_PORT)) h.put(Headers.X_FORWARDED_PORT, p.port);
+        if (!h.contains(X_REAL_IP)) h.put(X_REAL_IP, p.text);
         String theirs = joinInto(h, FORWARDED);
         h.put(FORWARDED, theirs == null || theirs.isBlank() ? ours : theirs + ", " + ours);
+    }
+
+    /** The connection's peer, formatted once per connection rather than once per request. */
+    private static Peer peer(HttpServerExchange ex) {
+        ServerConnection c = ex.getConnection();
+        InetAddress address = ex.getSourceAddress().getAddress();
+        Peer p = c.getAttachment(PEER);
+        if (p == null || !p.address.equals(address)) {
+            InetSocketAddress local = ex.getDestinationAddress();
+            p = new Peer(address, local == null ? 0 : local.getPort());
+            c.putAttachment(PEER, p);
+        }
+        return p;
+    }
+
+    private static final AttachmentKey<Peer> PEER = AttachmentKey.create(Peer.class);
+
+    /** A connection's peer address as the forwarding headers write it, the listener's port, and the last own Forwarded element. */
+    private static final class Peer {
+        final InetAddress address;
+        final String text;
+        final String node;
+        final String port;
+        /** Requests on one connection mostly carry the same Host; an immutable triple, so a stale read is only a miss. */
+        private volatile Element last;
+
+        private record Element(String host, String proto, String value) {}
+
+        Peer(InetAddress address, int port) {
+            this.address = address;
+            this.text = address(address);
+            this.node = node(address, text);
+            this.port = Integer.toString(port);
+        }
+
+        /** {@code for=<node>[;host=<host>];proto=<proto>}. */
+        String forwarded(String host, String proto) {
+            Element e = last;
+            if (e != null && Objects.equals(e.host, host) && e.proto.equals(proto)) return e.value;
+            String value = "for=" + node + (host == null ? "" : ";host=" + value(host)) + ";proto=" + proto;
+            last = new Element(host, proto, value);
+            return value;
+        }
     }
 
     /** Joins a list field sent as several lines into one line, as RFC 9110 5.3 allows; returns it, or null. */

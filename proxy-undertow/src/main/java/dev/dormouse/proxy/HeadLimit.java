@@ -83,6 +83,13 @@ final class HeadLimit extends AbstractStreamSourceConduit<StreamSourceConduit> i
     private int frameType;
     private int frameFlags;
     private volatile boolean started;
+    /**
+     * A head just ended: the parser's next suspend is skipped. Undertow suspends reads on every request it starts
+     * (and resumes them when the exchange completes), which costs two {@code epoll_ctl} calls per request; left
+     * resumed, a connection whose client sends nothing more during the request costs nothing, and one that does
+     * wakes the read listener, which suspends then (that suspend, and every later one, goes through).
+     */
+    private boolean skipSuspend;
     private XnioExecutor.Key deadline;
 
     HeadLimit(StreamSourceConduit next, StreamConnection connection, long maxBytes, long startMillis) {
@@ -167,7 +174,17 @@ final class HeadLimit extends AbstractStreamSourceConduit<StreamSourceConduit> i
 
     @Override
     public void resumeReads() {
+        skipSuspend = false;
         if (!answered) next.resumeReads();
+    }
+
+    @Override
+    public void suspendReads() {
+        if (skipSuspend) {
+            skipSuspend = false;
+            return;
+        }
+        next.suspendReads();
     }
 
     /** Follows {@code [from, to)} of {@code b}: head bytes counted, preface and frame headers followed. */
@@ -224,6 +241,7 @@ final class HeadLimit extends AbstractStreamSourceConduit<StreamSourceConduit> i
         first = false;
         if (!preface) {
             mode = BODY;
+            skipSuspend = true;
             start();
             return false;
         }

@@ -5,7 +5,6 @@ import io.undertow.UndertowOptions;
 import io.undertow.connector.ByteBufferPool;
 import io.undertow.protocols.http2.Http2Channel;
 import io.undertow.protocols.ssl.UndertowXnioSsl;
-import io.undertow.server.DefaultByteBufferPool;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.protocol.http.AlpnOpenListener;
 import io.undertow.server.protocol.http.HttpOpenListener;
@@ -111,7 +110,7 @@ final class HttpListener implements AutoCloseable {
      */
     static HttpListener plain(XnioWorker worker, InetSocketAddress address, HttpLimits limits, HttpHandler root, String action) {
         OptionMap options = undertowOptions(limits);
-        ByteBufferPool pool = new DefaultByteBufferPool(true, BUFFER_SIZE, -1, 4);
+        ByteBufferPool pool = new BufferPool(true, BUFFER_SIZE);
         HttpOpenListener open = new HttpOpenListener(pool, options);
         open.setRootHandler(root);
         long maxHead = limits.maxHeaderBytes();
@@ -137,7 +136,7 @@ final class HttpListener implements AutoCloseable {
      */
     static HttpListener tls(XnioWorker worker, InetSocketAddress address, HttpLimits limits, HttpHandler root, SSLContext context, String action) {
         OptionMap options = undertowOptions(limits);
-        ByteBufferPool pool = new DefaultByteBufferPool(true, BUFFER_SIZE, -1, 4);
+        ByteBufferPool pool = new BufferPool(true, BUFFER_SIZE);
         HttpOpenListener http1 = new HttpOpenListener(pool, options);
         http1.setRootHandler(root);
         Http2OpenListener http2 = new Http2OpenListener(pool, options);

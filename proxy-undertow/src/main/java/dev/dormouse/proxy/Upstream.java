@@ -14,6 +14,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.xnio.OptionMap;
+import org.xnio.Options;
 import org.xnio.Xnio;
 
 /** One route's upstream: a pooled keep-alive connection set and the Undertow proxy handler that uses it. */
@@ -23,6 +24,11 @@ final class Upstream {
     private static final int CONNECTIONS_PER_THREAD = 64;
     private static final int MAX_QUEUE = 4096;
     private static final int CONNECTION_TTL_MS = 60_000;
+    /**
+     * Upstream sockets: XNIO leaves Nagle's algorithm on unless told, and Undertow's proxy client tells it nothing;
+     * a request whose head and body (or body chunks) go out in separate writes then waits on the upstream's ACK.
+     */
+    static final OptionMap SOCKET = OptionMap.create(Options.TCP_NODELAY, true);
 
     private final ProxyRoute route;
     /** The proxy for the current target; replaced when a host-less target's container moves. */
@@ -71,9 +77,10 @@ final class Upstream {
                 // A sleeping upstream refuses connections; never blacklist the only host for that.
                 .setProblemServerRetry(0);
         if (scheme.equals("https")) {
-            lb.addHost(uri, null, new UndertowXnioSsl(Xnio.getInstance(), OptionMap.EMPTY, Tls.client(route.config().healthcheck().insecureSkipVerify())));
+            lb.addHost(uri, null, new UndertowXnioSsl(Xnio.getInstance(), OptionMap.EMPTY, Tls.client(route.config().healthcheck().insecureSkipVerify())),
+                    SOCKET);
         } else {
-            lb.addHost(uri);
+            lb.addHost(uri, null, null, SOCKET);
         }
         HttpHandler proxy = ProxyHandler.builder().setProxyClient(lb).setMaxRequestTime(-1).setRewriteHostHeader(false)
                 .setReuseXForwarded(true).setMaxConnectionRetries(1).setNext(ResponseCodeHandler.HANDLE_404).build();

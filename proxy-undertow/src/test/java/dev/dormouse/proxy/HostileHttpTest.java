@@ -128,6 +128,76 @@ class HostileHttpTest {
         assertEquals(List.of("GET /a HTTP/1.1", "GET /a HTTP/1.1"), upstream.lines());
     }
 
+    /**
+     * Reads stay armed while a request runs (Undertow's suspend per request is skipped): bytes a client sends
+     * meanwhile, the next request or the end of the connection, are taken up only once the answer is out.
+     */
+    @ParameterizedTest
+    @EnumSource(Transport.class)
+    void whatAClientSendsWhileItsRequestRunsWaitsForTheAnswer(Transport t) throws Exception {
+        java.util.concurrent.CountDownLatch arrived = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        List<String> seen = java.util.Collections.synchronizedList(new ArrayList<>());
+        try (java.net.ServerSocket slow = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            Thread.ofVirtual().start(() -> {
+                while (!slow.isClosed()) {
+                    try {
+                        java.net.Socket s = slow.accept();
+                        Thread.ofVirtual().start(() -> holdFirstAnswer(s, seen, arrived, release));
+                    } catch (java.io.IOException e) {
+                        return;
+                    }
+                }
+            });
+            serve(t, HttpLimits.DEFAULT, List.of(),
+                    new ProxyRoute(HttpProxyTest.route("f", "[f.test]", "http://127.0.0.1:" + slow.getLocalPort(), null), Optional.empty()));
+            try (RawHttp c = client()) {
+                c.send("GET /first HTTP/1.1\r\n" + HOST + "\r\n");
+                assertTrue(arrived.await(5, TimeUnit.SECONDS), "the first request reached the upstream");
+                c.send("GET /second HTTP/1.1\r\n" + HOST + "\r\n");
+                Thread.sleep(200); // the second head sits in the proxy's socket while the first runs; nothing may answer it yet
+                assertEquals(List.of("GET /first HTTP/1.1"), seen);
+                release.countDown();
+                RawHttp.Response first = c.response();
+                RawHttp.Response second = c.response();
+                assertEquals("first", first.body());
+                assertEquals("second", second.body());
+            }
+            try (RawHttp c = client()) {
+                assertEquals("again", c.send("GET /again HTTP/1.1\r\n" + HOST + "\r\n").response().body(), "the proxy still serves");
+            }
+        }
+        assertEquals(List.of("GET /first HTTP/1.1", "GET /second HTTP/1.1", "GET /again HTTP/1.1"), seen);
+    }
+
+    /** An upstream that answers each request with its path's last segment, holding the first answer until released. */
+    private static void holdFirstAnswer(java.net.Socket s, List<String> seen, java.util.concurrent.CountDownLatch arrived,
+            java.util.concurrent.CountDownLatch release) {
+        try (s) {
+            InputStream in = s.getInputStream();
+            while (true) {
+                StringBuilder head = new StringBuilder();
+                int b;
+                while ((b = in.read()) >= 0) {
+                    head.append((char) b);
+                    if (head.length() >= 4 && head.substring(head.length() - 4).equals("\r\n\r\n")) break;
+                }
+                if (b < 0) return;
+                String line = head.substring(0, head.indexOf("\r\n"));
+                seen.add(line);
+                if (line.startsWith("GET /first ")) {
+                    arrived.countDown();
+                    release.await(10, TimeUnit.SECONDS);
+                }
+                String body = line.split(" ")[1].substring(1);
+                s.getOutputStream().write(("HTTP/1.1 200 OK\r\nContent-Length: " + body.length() + "\r\n\r\n" + body)
+                        .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            }
+        } catch (Exception e) {
+            // the test's assertions tell what went wrong
+        }
+    }
+
     // ---------------------------------------------------------------- header_timeout
 
     @ParameterizedTest

@@ -158,6 +158,16 @@ class HttpProxyTest {
 
     // ---------------------------------------------------------------- routing and proxying
 
+    /**
+     * Upstream connections are opened with Nagle's algorithm off (XNIO leaves it on unless told): with it on, a
+     * request whose body goes out in a second write waits for the upstream's ACK; a 20 KB POST on a keep-alive
+     * connection measured 1,400 req/s with it and 7,000-10,000 without.
+     */
+    @Test
+    void upstreamSocketsAreOpenedWithoutNagle() {
+        assertTrue(Upstream.SOCKET.get(org.xnio.Options.TCP_NODELAY, false));
+    }
+
     @Test
     void routesByExactAndWildcardHost() throws Exception {
         serve(new ProxyRoute(route("a", "[a.example.com]", "http://127.0.0.1:" + upstreamPort + "/base", null), Optional.empty()),
