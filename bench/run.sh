@@ -165,7 +165,7 @@ tls: {certificates: [{cert_file: "$W/cert.pem", key_file: "$W/key.pem"}]}
 EOF
 if "$DM/bin/dormouse" validate --config "$W/https-probe.yml" >/dev/null 2>&1; then
   https_line="  https: \"127.0.0.1:18444\""
-  tls_block="tls: {certificates: [{cert_file: \"$W/cert.pem\", key_file: \"$W/key.pem\"}]}"
+  tls_block="tls: {certificates: [{cert_file: \"$W/cert.pem\", key_file: \"$W/key.pem\"}], redirect_http: false}"
   DM_HTTPS=1
 else
   DM_HTTPS=
