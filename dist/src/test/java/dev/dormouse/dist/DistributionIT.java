@@ -135,6 +135,12 @@ class DistributionIT {
         assertTrue(max > 8 << 20 && max <= 512L << 20, "the heap may grow to 512 MB at most: " + max);
         assertEquals("5000", flag(d.out, "TrimNativeHeapInterval"));
         assertTrue(d.out.contains("org.sqlite.lib.path = " + install.resolve("runtime/lib")), d.out);
+        // A command that is over within a second compiles with C1 alone; serve gets both compilers.
+        assertEquals("1", flag(d.out, "TieredStopAtLevel"));
+        Run serve = run(bin, Map.of("DORMOUSE_JAVA_OPTS", "-XX:+PrintFlagsFinal"), "serve", "--config", home.resolve("absent.yml").toString());
+        assertEquals(1, serve.exit, serve.out);
+        assertEquals("4", flag(serve.out, "TieredStopAtLevel"));
+        assertEquals(Long.toString(8 << 20), flag(serve.out, "InitialHeapSize"));
         assertTrue(Files.isRegularFile(install.resolve("runtime/lib/libsqlitejdbc.so")));
 
         Run own = run(bin, Map.of("DORMOUSE_JAVA_OPTS", "-XX:+PrintFlagsFinal -Xms64m -Xmx1g -XX:TrimNativeHeapInterval=0"), "version");
@@ -142,6 +148,8 @@ class DistributionIT {
         assertEquals(Long.toString(64 << 20), flag(own.out, "InitialHeapSize"));
         assertEquals(Long.toString(1L << 30), flag(own.out, "MaxHeapSize"));
         assertEquals("0", flag(own.out, "TrimNativeHeapInterval"));
+        Run c2 = run(bin, Map.of("DORMOUSE_JAVA_OPTS", "-XX:+PrintFlagsFinal -XX:TieredStopAtLevel=4"), "version");
+        assertEquals("4", flag(c2.out, "TieredStopAtLevel"));
         Run pct = run(bin, Map.of("DORMOUSE_JAVA_OPTS", "-XX:+PrintFlagsFinal -XX:MaxRAMPercentage=1 -XX:InitialRAMPercentage=1"), "version");
         assertEquals(0, pct.exit, pct.out);
         assertTrue(Long.parseLong(flag(pct.out, "MaxHeapSize")) != 512L << 20, "the caller's MaxRAMPercentage holds: " + pct.out);
