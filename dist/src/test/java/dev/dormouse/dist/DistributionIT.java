@@ -118,6 +118,44 @@ class DistributionIT {
         assertTrue(release.contains("java.net.http") && release.contains("java.naming") && !release.contains("jdk.compiler"), release);
     }
 
+    /** The value of one JVM flag as -XX:+PrintFlagsFinal printed it. */
+    private static String flag(String printed, String name) {
+        return printed.lines().map(String::strip).filter(l -> l.matches("\\S+ +" + name + " += .*"))
+                .map(l -> l.replaceFirst("^\\S+ +" + name + " += *(\\S*).*$", "$1")).findFirst()
+                .orElseThrow(() -> new AssertionError("no flag " + name + " in " + printed));
+    }
+
+    @Test
+    void theLauncherSizesTheJvmSmallAndTheCallersFlagsWin() throws Exception {
+        Run d = run(bin, Map.of("DORMOUSE_JAVA_OPTS", "-XX:+PrintFlagsFinal -XshowSettings:properties"), "version");
+        assertEquals(0, d.exit, d.out);
+        assertEquals("true", flag(d.out, "UseSerialGC"));
+        assertEquals(Long.toString(8 << 20), flag(d.out, "InitialHeapSize"));
+        long max = Long.parseLong(flag(d.out, "MaxHeapSize"));
+        assertTrue(max > 8 << 20 && max <= 512L << 20, "the heap may grow to 512 MB at most: " + max);
+        assertEquals("5000", flag(d.out, "TrimNativeHeapInterval"));
+        assertTrue(d.out.contains("org.sqlite.lib.path = " + install.resolve("runtime/lib")), d.out);
+        // A command that is over within a second compiles with C1 alone; serve gets both compilers.
+        assertEquals("1", flag(d.out, "TieredStopAtLevel"));
+        Run serve = run(bin, Map.of("DORMOUSE_JAVA_OPTS", "-XX:+PrintFlagsFinal"), "serve", "--config", home.resolve("absent.yml").toString());
+        assertEquals(1, serve.exit, serve.out);
+        assertEquals("4", flag(serve.out, "TieredStopAtLevel"));
+        assertEquals(Long.toString(8 << 20), flag(serve.out, "InitialHeapSize"));
+        assertTrue(Files.isRegularFile(install.resolve("runtime/lib/libsqlitejdbc.so")));
+
+        Run own = run(bin, Map.of("DORMOUSE_JAVA_OPTS", "-XX:+PrintFlagsFinal -Xms64m -Xmx1g -XX:TrimNativeHeapInterval=0"), "version");
+        assertEquals(0, own.exit, own.out);
+        assertEquals(Long.toString(64 << 20), flag(own.out, "InitialHeapSize"));
+        assertEquals(Long.toString(1L << 30), flag(own.out, "MaxHeapSize"));
+        assertEquals("0", flag(own.out, "TrimNativeHeapInterval"));
+        Run c2 = run(bin, Map.of("DORMOUSE_JAVA_OPTS", "-XX:+PrintFlagsFinal -XX:TieredStopAtLevel=4"), "version");
+        assertEquals("4", flag(c2.out, "TieredStopAtLevel"));
+        Run pct = run(bin, Map.of("DORMOUSE_JAVA_OPTS", "-XX:+PrintFlagsFinal -XX:MaxRAMPercentage=1 -XX:InitialRAMPercentage=1"), "version");
+        assertEquals(0, pct.exit, pct.out);
+        assertTrue(Long.parseLong(flag(pct.out, "MaxHeapSize")) != 512L << 20, "the caller's MaxRAMPercentage holds: " + pct.out);
+        assertTrue(Long.parseLong(flag(pct.out, "InitialHeapSize")) != 8 << 20, "the caller's InitialRAMPercentage holds: " + pct.out);
+    }
+
     @Test
     void anUnusableAotCacheIsIgnoredSilently() throws Exception {
         Path copy = home.resolve("stale");
@@ -262,7 +300,8 @@ class DistributionIT {
             Path classes = home.resolve("serve-classes.log");
             ProcessBuilder pb = new ProcessBuilder(bin.toString(), "serve", "--log-level", "debug", "--config", cfg.toString())
                     .redirectErrorStream(true).redirectOutput(home.resolve("serve.log").toFile());
-            withoutJava(pb.environment()).put("DORMOUSE_JAVA_OPTS", "-Xlog:class+load=info:file=" + classes);
+            Path tmp = Files.createDirectories(home.resolve("serve-tmp"));
+            withoutJava(pb.environment()).put("DORMOUSE_JAVA_OPTS", "-Xlog:class+load=info:file=" + classes + " -Djava.io.tmpdir=" + tmp);
             Process p = pb.start();
             started.add(p);
             waitForPort(proxyPort, p);
@@ -280,6 +319,10 @@ class DistributionIT {
             HttpResponse<String> pl = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + proxyPort + "/"))
                     .header("Host", "plain.test").build(), HttpResponse.BodyHandlers.ofString());
             assertEquals("plain ok", pl.body());
+            // The runtime database is open: sqlite-jdbc loaded the native library beside the runtime, not a copy in tmp.
+            try (Stream<Path> inTmp = Files.list(tmp)) {
+                assertEquals(List.of(), inTmp.filter(f -> f.getFileName().toString().contains("sqlite")).toList());
+            }
             // SIGHUP reloads the config (systemd's ExecReload); an edit of the file is picked up by itself.
             assertEquals(0, new ProcessBuilder("kill", "-HUP", Long.toString(p.pid())).start().waitFor());
             awaitLog(home.resolve("serve.log"), "config reload (SIGHUP): ");
