@@ -78,7 +78,8 @@ public final class Notifications implements Consumer<StatusChange> {
     private record Target(NotificationConfig config, Optional<String> token) {}
 
     private final List<Target> targets = new ArrayList<>();
-    private final HttpClient http;
+    /** Made at the first delivery: building one loads the JDK's TLS trust store, which start-up need not wait for. */
+    private HttpClient http;
     private final int attempts;
     private final Duration backoff;
     private final Scheduler scheduler;
@@ -94,7 +95,6 @@ public final class Notifications implements Consumer<StatusChange> {
         this.attempts = attempts;
         this.backoff = backoff;
         this.scheduler = java.util.Objects.requireNonNull(scheduler, "scheduler");
-        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
         for (NotificationConfig c : configs) {
             Optional<String> token = Optional.empty();
             if (c.tokenFile().isPresent()) {
@@ -107,6 +107,11 @@ public final class Notifications implements Consumer<StatusChange> {
             }
             targets.add(new Target(c, token));
         }
+    }
+
+    private synchronized HttpClient http() {
+        if (http == null) http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        return http;
     }
 
     /** Five attempts, pausing from 1 s. */
@@ -147,7 +152,7 @@ public final class Notifications implements Consumer<StatusChange> {
     private void deliver(Target t, Notification n) {
         for (int attempt = 1; attempt <= attempts; attempt++) {
             try {
-                HttpResponse<Void> r = http.send(request(t, n), HttpResponse.BodyHandlers.discarding());
+                HttpResponse<Void> r = http().send(request(t, n), HttpResponse.BodyHandlers.discarding());
                 if (r.statusCode() < 300) {
                     LOG.log(Level.DEBUG, "notification {0}: route {1} {2} sent", t.config().name(), n.route(), n.event());
                     return;
