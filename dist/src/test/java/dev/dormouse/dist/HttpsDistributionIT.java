@@ -160,7 +160,7 @@ class HttpsDistributionIT {
                 }
                 last = out;
             }
-            Thread.sleep(100);
+            Thread.sleep(100); // the pause between tries of a condition wait with a deadline (the daemon, a real process, is coming up)
         }
         throw new AssertionError("no HTTPS answer from " + host + ":" + port + " (last: " + last + "); log:\n" + Files.readString(log));
     }
