@@ -144,8 +144,10 @@ class EnginesIT {
     void aSwarmServiceScalesToZeroAndBackAndItsEventsSayItStoppedAndStarted() throws Exception {
         int port = TestDocker.freePort();
         String name = "dm-eng-svc-" + port;
+        // Both replicas share the host's network: the one that cannot bind the port waits instead, and still runs
+        // (an httpd that exits would be restarted every 5 s, and both would run only now and then).
         TestEngines.service(name, "--network", "host", "--replicas", "2", "--label", "dormouse.enable=true", TestDocker.IMAGE, "sh", "-c",
-                "echo service > /www/index.html && exec httpd -f -p 127.0.0.1:" + port + " -h /www");
+                "echo service > /www/index.html && (httpd -f -p 127.0.0.1:" + port + " -h /www || exec sleep 3600)");
         try (Provider p = new SwarmProviderFactory().create(new SwarmProviderConfig("sw", TestEngines.swarm(), true, Optional.empty()))) {
             assertTrue(p.check().orElseThrow().server().endsWith("(swarm manager)"));
             List<ContainerEvent> events = new CopyOnWriteArrayList<>();
